@@ -1,0 +1,52 @@
+package vmm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Run boots cfg's executable as a guest, runs it to its exit_group and tears
+// the VM down again: every vCPU thread, descriptor and mapping is released
+// before Run returns. Run may be called many times and concurrently.
+//
+// A guest that exits, with any status, is a success: err is nil and
+// res.ExitStatus holds the status. Otherwise err wraps one of the package's
+// sentinels (or ctx.Err() when ctx ends first); when the guest had started,
+// res is non-nil too and holds the output and statistics so far.
+func Run(ctx context.Context, cfg Config) (res *Result, err error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cfg.Limits = cfg.Limits.withDefaults()
+	return nil, errors.New("vmm: not implemented yet")
+}
+
+// validate checks cfg without touching KVM or the executable.
+func (cfg *Config) validate() error {
+	if (cfg.Path == "") == (cfg.Executable == nil) {
+		return fmt.Errorf("%w: set exactly one of Path and Executable", ErrInvalidConfig)
+	}
+	l := cfg.Limits
+	if l.Memory < 0 || l.VCPUs < 0 || l.VCPUs > MaxVCPUs || l.WallTime < 0 || l.Written < 0 || l.Stdout < 0 || l.Stderr < 0 {
+		return fmt.Errorf("%w: limits must be positive (or zero for the default), VCPUs at most %d", ErrInvalidConfig, MaxVCPUs)
+	}
+	for i, f := range cfg.Files {
+		switch f.Mode {
+		case ReadOnly:
+			if f.Host != nil && f.Data != nil {
+				return fmt.Errorf("%w: Files[%d] (fd %d) has both Host and Data", ErrInvalidConfig, i, 3+i)
+			}
+		case WriteOnly:
+			if f.Data != nil {
+				return fmt.Errorf("%w: Files[%d] (fd %d) is write-only but has Data", ErrInvalidConfig, i, 3+i)
+			}
+			if f.MaxSize < 0 {
+				return fmt.Errorf("%w: Files[%d] (fd %d) has a negative MaxSize", ErrInvalidConfig, i, 3+i)
+			}
+		default:
+			return fmt.Errorf("%w: Files[%d] (fd %d) has mode %v; want ReadOnly or WriteOnly", ErrInvalidConfig, i, 3+i, f.Mode)
+		}
+	}
+	return nil
+}
