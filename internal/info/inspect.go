@@ -1,0 +1,64 @@
+package info
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// probeSize is how much of the file qemu's probe looks at
+// (BLOCK_PROBE_BUF_SIZE); detection here sees the same bytes.
+const probeSize = 2048
+
+// Inspect describes the image of size bytes read through r.
+//
+// With format "" it probes as qemu-img does: the first format whose
+// signature matches the first 2 KiB wins, and a file nothing matches is raw.
+// A fixed VHD has only a footer, so it probes as raw, as in qemu-img; pass
+// format "vpc" to read it as VHD. A file qemu-img would open as a format
+// instar does not parse fails with ErrUnsupportedFormat.
+//
+// With a format name (raw, qcow2, vmdk, vpc, vhdx) it parses the bytes as
+// that format only. Errors wrap the format package's error (a *FormatError
+// naming the offset) or ErrUnknownFormat.
+func Inspect(r io.ReaderAt, size int64, format string) (*Image, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("info: negative image size %d", size)
+	}
+	if format == "" {
+		var err error
+		if format, err = probe(r, size); err != nil {
+			return nil, err
+		}
+	}
+	p, ok := parserFor(format)
+	if !ok {
+		return nil, fmt.Errorf("%w %q (instar reads raw, qcow2, vmdk, vpc and vhdx)", ErrUnknownFormat, format)
+	}
+	im, err := p.parse(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("image is not a valid %s file: %w", format, err)
+	}
+	return im, nil
+}
+
+// probe returns the name of the format the file's first bytes match.
+func probe(r io.ReaderAt, size int64) (string, error) {
+	n := int64(probeSize)
+	if size < n {
+		n = size
+	}
+	head := make([]byte, n)
+	if _, err := r.ReadAt(head, 0); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
+		return "", fmt.Errorf("info: reading the first %d bytes: %w", n, err)
+	}
+	for _, p := range parsers {
+		if p.detect != nil && p.detect(head) {
+			return p.name, nil
+		}
+	}
+	if name := detectUnsupported(head); name != "" {
+		return "", fmt.Errorf("%w: the file looks like a %s image, which qemu-img can read and instar cannot", ErrUnsupportedFormat, name)
+	}
+	return formatRaw, nil
+}

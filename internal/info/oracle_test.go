@@ -1,0 +1,107 @@
+package info
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/instar-go/instar/internal/testenv"
+)
+
+// entryFor does what the cli does for one link: open the file, Inspect it,
+// carry the Image across a JSON round trip (the sandbox boundary), Validate
+// it, and add the host facts.
+func entryFor(t *testing.T, path, format string) Entry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := Inspect(f, st.Size(), format)
+	if err != nil {
+		t.Fatalf("Inspect(%s, %q): %v", path, format, err)
+	}
+	wire, err := json.Marshal(im)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Image
+	if err := json.Unmarshal(wire, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := got.Validate(); err != nil {
+		t.Fatalf("Validate(%s): %v\n%s", path, err, wire)
+	}
+	actual := allocated(t, path)
+	for _, x := range got.ExtentFiles(path) {
+		actual += allocated(t, x)
+	}
+	return Entry{Filename: path, ActualSize: actual, Image: &got}
+}
+
+// allocated is the host allocation of a file, as qemu's file driver
+// reports it (st_blocks × 512).
+func allocated(t *testing.T, path string) int64 {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Blocks * 512
+}
+
+// compareWithQemu renders entries both ways and compares them with
+// qemu-img info's output for the same arguments, byte for byte.
+func compareWithQemu(t *testing.T, entries []Entry, args ...string) {
+	t.Helper()
+	chain := false
+	for _, a := range args {
+		if a == "--backing-chain" {
+			chain = true
+		}
+	}
+	var human, js bytes.Buffer
+	if err := WriteHuman(&human, entries); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&js, entries, chain); err != nil {
+		t.Fatal(err)
+	}
+	wantHuman := testenv.QemuImg(t, append([]string{"info"}, args...)...)
+	wantJSON := testenv.QemuImg(t, append([]string{"info", "--output=json"}, args...)...)
+	if !bytes.Equal(human.Bytes(), wantHuman) {
+		t.Errorf("qemu-img info %v: human output differs\n--- instar\n%s--- qemu-img\n%s", args, human.Bytes(), wantHuman)
+	}
+	if !bytes.Equal(js.Bytes(), wantJSON) {
+		t.Errorf("qemu-img info --output=json %v: JSON differs\n--- instar\n%s--- qemu-img\n%s", args, js.Bytes(), wantJSON)
+	}
+}
+
+// create runs qemu-img create with args in the current directory.
+func create(t *testing.T, args ...string) {
+	t.Helper()
+	testenv.QemuImg(t, append([]string{"create", "-q"}, args...)...)
+}
+
+func TestRawMatchesQemu(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	t.Chdir(t.TempDir())
+	create(t, "-f", "raw", "r.raw", "1G")
+	compareWithQemu(t, []Entry{entryFor(t, "r.raw", "")}, "r.raw")
+	compareWithQemu(t, []Entry{entryFor(t, "r.raw", "raw")}, "-f", "raw", "r.raw")
+	if err := os.WriteFile("odd.raw", bytes.Repeat([]byte{1}, 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	compareWithQemu(t, []Entry{entryFor(t, "odd.raw", "")}, "odd.raw")
+	if err := os.WriteFile("empty", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	compareWithQemu(t, []Entry{entryFor(t, "empty", "")}, "empty")
+}

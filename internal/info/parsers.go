@@ -1,0 +1,60 @@
+package info
+
+import (
+	"io"
+	"math"
+)
+
+// Format names, as qemu calls them.
+const (
+	formatRaw   = "raw"
+	formatQcow2 = "qcow2"
+	formatVMDK  = "vmdk"
+)
+
+// qcow2 compat strings qemu-img shows for header versions 2 and 3.
+const (
+	qcow2CompatV2 = "0.10"
+	qcow2CompatV3 = "1.1"
+)
+
+// qcow2BitmapFlags are the flag names of qemu's Qcow2BitmapInfoFlags.
+var qcow2BitmapFlags = map[string]bool{"in-use": true, "auto": true}
+
+// parser is one format instar can inspect.
+type parser struct {
+	name string
+	// detect reports whether the probe buffer is this format; nil for
+	// formats qemu's probe never picks by signature (raw is the fallback).
+	detect func(head []byte) bool
+	parse  func(r io.ReaderAt, size int64) (*Image, error)
+}
+
+// parsers are tried in this order when probing.
+var parsers = []parser{
+	{name: formatRaw, parse: parseRaw},
+}
+
+func parserFor(name string) (parser, bool) {
+	for _, p := range parsers {
+		if p.name == name {
+			return p, true
+		}
+	}
+	return parser{}, false
+}
+
+// parseRaw describes a raw image: qemu reports the file's length rounded
+// up to a whole 512-byte sector, and nothing else.
+func parseRaw(_ io.ReaderAt, size int64) (*Image, error) {
+	const sector = 512
+	vs := size
+	if rem := size % sector; rem != 0 {
+		if size > math.MaxInt64-sector {
+			vs = size - rem // cannot occur for a real file; stay in range
+		} else {
+			vs = size + sector - rem
+		}
+	}
+	return &Image{Format: formatRaw, VirtualSize: vs, HasDirtyFlag: true}, nil
+}

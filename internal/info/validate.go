@@ -1,0 +1,131 @@
+package info
+
+import "fmt"
+
+// Bounds Validate enforces on an Image decoded from the guest. They are
+// generous for real images and keep a hostile result small.
+const (
+	// MaxNameLen bounds every name (backing, data file, extent file, …):
+	// PATH_MAX.
+	MaxNameLen = 4096
+	// MaxExtents bounds the VMDK extent list.
+	MaxExtents = 1 << 16
+	// MaxBitmaps is qcow2's own limit on persistent bitmaps.
+	MaxBitmaps = 65535
+	// MaxTextBytes bounds the sum of all string lengths in one Image.
+	MaxTextBytes = 4 << 20
+	// maxClusterSize bounds cluster and block sizes (VHD block sizes are
+	// 32-bit; qcow2 and VHDX stay far below).
+	maxClusterSize = 1 << 32
+)
+
+// Validate checks that the Image is one Inspect could have returned: a
+// known format, sizes in range, names and lists within the bounds above,
+// format-specific data only for its own format. The host calls it on every
+// Image it decodes from the guest before rendering or following a backing
+// name.
+func (im *Image) Validate() error {
+	v := validator{}
+	v.check(im)
+	if v.err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidImage, v.err)
+	}
+	return nil
+}
+
+// validator accumulates the first problem and the text budget.
+type validator struct {
+	text int
+	err  error
+}
+
+func (v *validator) fail(format string, args ...any) {
+	if v.err == nil {
+		v.err = fmt.Errorf(format, args...)
+	}
+}
+
+// name checks one string field.
+func (v *validator) name(field, s string, max int) {
+	v.text += len(s)
+	switch {
+	case len(s) > max:
+		v.fail("%s is %d bytes long, more than %d", field, len(s), max)
+	case v.text > MaxTextBytes:
+		v.fail("the strings total more than %d bytes", MaxTextBytes)
+	}
+}
+
+func (v *validator) size(field string, n, max int64) {
+	if n < 0 || n > max {
+		v.fail("%s %d is out of range [0, %d]", field, n, max)
+	}
+}
+
+func (v *validator) check(im *Image) {
+	if _, ok := parserFor(im.Format); !ok {
+		v.fail("unknown format %q", im.Format)
+		return
+	}
+	v.size("virtual size", im.VirtualSize, 1<<63-1)
+	v.size("cluster size", im.ClusterSize, maxClusterSize)
+	v.name("backing filename", im.BackingFilename, MaxNameLen)
+	v.name("backing format", im.BackingFormat, MaxNameLen)
+	if im.BackingFormat != "" && im.BackingFilename == "" {
+		v.fail("backing format %q without a backing filename", im.BackingFormat)
+	}
+	if im.Qcow2 != nil {
+		if im.Format != formatQcow2 {
+			v.fail("qcow2 details on a %s image", im.Format)
+		}
+		v.qcow2(im.Qcow2)
+	}
+	if im.VMDK != nil {
+		if im.Format != formatVMDK {
+			v.fail("vmdk details on a %s image", im.Format)
+		}
+		v.vmdk(im.VMDK)
+	}
+}
+
+func (v *validator) qcow2(q *Qcow2Specific) {
+	if q.Compat != qcow2CompatV2 && q.Compat != qcow2CompatV3 {
+		v.fail("qcow2 compat %q is neither %s nor %s", q.Compat, qcow2CompatV2, qcow2CompatV3)
+	}
+	if q.CompressionType != "zlib" && q.CompressionType != "zstd" {
+		v.fail("qcow2 compression type %q is neither zlib nor zstd", q.CompressionType)
+	}
+	v.size("qcow2 refcount bits", q.RefcountBits, 64)
+	v.name("qcow2 data file", q.DataFile, MaxNameLen)
+	if len(q.Bitmaps) > MaxBitmaps {
+		v.fail("%d qcow2 bitmaps, more than %d", len(q.Bitmaps), MaxBitmaps)
+		return
+	}
+	for i, b := range q.Bitmaps {
+		v.name(fmt.Sprintf("qcow2 bitmap %d name", i), b.Name, 1023)
+		v.size(fmt.Sprintf("qcow2 bitmap %d granularity", i), b.Granularity, 1<<31)
+		if len(b.Flags) > len(qcow2BitmapFlags) {
+			v.fail("qcow2 bitmap %d has %d flags", i, len(b.Flags))
+			return
+		}
+		for _, f := range b.Flags {
+			if !qcow2BitmapFlags[f] {
+				v.fail("qcow2 bitmap %d has unknown flag %q", i, f)
+			}
+		}
+	}
+}
+
+func (v *validator) vmdk(d *VMDKSpecific) {
+	v.name("vmdk create type", d.CreateType, MaxNameLen)
+	if len(d.Extents) > MaxExtents {
+		v.fail("%d vmdk extents, more than %d", len(d.Extents), MaxExtents)
+		return
+	}
+	for i, e := range d.Extents {
+		v.name(fmt.Sprintf("vmdk extent %d filename", i), e.Filename, MaxNameLen)
+		v.name(fmt.Sprintf("vmdk extent %d format", i), e.Format, MaxNameLen)
+		v.size(fmt.Sprintf("vmdk extent %d virtual size", i), e.VirtualSize, 1<<63-1)
+		v.size(fmt.Sprintf("vmdk extent %d cluster size", i), e.ClusterSize, maxClusterSize)
+	}
+}
