@@ -1,0 +1,75 @@
+package vhdx
+
+import "fmt"
+
+// BlockState is the state field of a Block Allocation Table entry
+// (MS-VHDX 2.5.1.1 payload block states, 2.5.1.2 sector bitmap states).
+type BlockState uint8
+
+// Payload and sector bitmap block states.
+const (
+	BlockNotPresent       BlockState = 0 // payload: read from parent or zeros; bitmap: absent
+	BlockUndefined        BlockState = 1
+	BlockZero             BlockState = 2 // payload reads as zeros
+	BlockUnmapped         BlockState = 3
+	BlockFullyPresent     BlockState = 6 // payload (or sector bitmap) is in the file
+	BlockPartiallyPresent BlockState = 7 // differencing: consult the sector bitmap
+)
+
+var blockStateNames = map[BlockState]string{
+	BlockNotPresent:       "not-present",
+	BlockUndefined:        "undefined",
+	BlockZero:             "zero",
+	BlockUnmapped:         "unmapped",
+	BlockFullyPresent:     "fully-present",
+	BlockPartiallyPresent: "partially-present",
+}
+
+func (s BlockState) String() string {
+	if n, ok := blockStateNames[s]; ok {
+		return n
+	}
+	return fmt.Sprintf("BlockState(%d)", uint8(s))
+}
+
+// BAT entry layout (MS-VHDX 2.5.1): state in bits 0-2, the file offset in
+// MiB in bits 20-63.
+const (
+	batEntrySize       = 8
+	batStateMask       = 0x7
+	batFileOffsetShift = 20
+)
+
+// batEntry returns the on-disk value of a BAT entry.
+func batEntry(state BlockState, fileOffset uint64) uint64 {
+	return fileOffset&^(mib-1) | uint64(state)&batStateMask
+}
+
+// chunkRatio is the number of payload blocks one sector bitmap block
+// describes (MS-VHDX 2.5.1): 2^23 * logicalSector / blockSize. Both are
+// powers of two with blockSize ≤ 256 MiB, so the result is at least 16.
+func chunkRatio(blockSize, logicalSector uint32) uint64 {
+	return (uint64(1) << maxSectorsPerBlockLog) * uint64(logicalSector) / uint64(blockSize)
+}
+
+// payloadBlocks is ceil(virtualSize / blockSize).
+func payloadBlocks(virtualSize uint64, blockSize uint32) uint64 {
+	return (virtualSize + uint64(blockSize) - 1) / uint64(blockSize)
+}
+
+// batEntries is the number of BAT entries the specification requires
+// (MS-VHDX 2.5): payload entries with a sector bitmap entry interleaved
+// after every chunkRatio of them; a differencing file has every bitmap
+// entry, so its count is a whole number of chunks.
+func batEntries(virtualSize uint64, blockSize, logicalSector uint32, hasParent bool) uint64 {
+	ratio := chunkRatio(blockSize, logicalSector)
+	blocks := payloadBlocks(virtualSize, blockSize)
+	if hasParent {
+		chunks := (blocks + ratio - 1) / ratio
+		return chunks * (ratio + 1)
+	}
+	if blocks == 0 {
+		return 0
+	}
+	return blocks + (blocks-1)/ratio
+}
