@@ -11,3 +11,5 @@ replace (
 	github.com/instar-go/instar/formats/vmdk => ../formats/vmdk
 	github.com/instar-go/instar/vmm => ../vmm
 )
+
+require github.com/instar-go/instar/formats/vhd v0.0.0-00010101000000-000000000000

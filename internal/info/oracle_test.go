@@ -105,3 +105,39 @@ func TestRawMatchesQemu(t *testing.T) {
 	}
 	compareWithQemu(t, []Entry{entryFor(t, "empty", "")}, "empty")
 }
+
+// formatCase is one image qemu-img makes and how to inspect it.
+type formatCase struct {
+	name   string
+	create []string // qemu-img create arguments after -q
+	file   string
+	format string // -f for info, "" to probe
+}
+
+// runFormatCases creates each image in a fresh directory and compares
+// instar's rendering with qemu-img info's.
+func runFormatCases(t *testing.T, cases []formatCase) {
+	testenv.RequireQemuImg(t)
+	t.Chdir(t.TempDir())
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			create(t, tc.create...)
+			args := []string{tc.file}
+			if tc.format != "" {
+				args = []string{"-f", tc.format, tc.file}
+			}
+			compareWithQemu(t, []Entry{entryFor(t, tc.file, tc.format)}, args...)
+		})
+	}
+}
+
+func TestVPCMatchesQemu(t *testing.T) {
+	runFormatCases(t, []formatCase{
+		{"dynamic", []string{"-f", "vpc", "d.vhd", "1G"}, "d.vhd", ""},
+		{"dynamic-f", []string{"-f", "vpc", "d2.vhd", "100M"}, "d2.vhd", "vpc"},
+		{"force_size", []string{"-f", "vpc", "-o", "force_size=on", "fs.vhd", "1G"}, "fs.vhd", ""},
+		{"fixed-probes-raw", []string{"-f", "vpc", "-o", "subformat=fixed", "f.vhd", "10M"}, "f.vhd", ""},
+		{"fixed-f", []string{"-f", "vpc", "-o", "subformat=fixed", "f2.vhd", "10M"}, "f2.vhd", "vpc"},
+		{"large", []string{"-f", "vpc", "big.vhd", "2000G"}, "big.vhd", ""},
+	})
+}

@@ -3,6 +3,8 @@ package info
 import (
 	"io"
 	"math"
+
+	"github.com/instar-go/instar/formats/vhd"
 )
 
 // Format names, as qemu calls them.
@@ -33,6 +35,7 @@ type parser struct {
 // parsers are tried in this order when probing.
 var parsers = []parser{
 	{name: formatRaw, parse: parseRaw},
+	{name: vhd.FormatName, detect: vhd.Detect, parse: parseVPC},
 }
 
 func parserFor(name string) (parser, bool) {
