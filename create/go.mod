@@ -11,3 +11,7 @@ replace (
 	github.com/instar-go/instar/internal => ../internal
 	github.com/instar-go/instar/vmm => ../vmm
 )
+
+require github.com/hashicorp/go-multierror v1.1.1
+
+require github.com/hashicorp/errwrap v1.0.0 // indirect
