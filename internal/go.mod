@@ -12,4 +12,7 @@ replace (
 	github.com/instar-go/instar/vmm => ../vmm
 )
 
-require github.com/instar-go/instar/formats/vhd v0.0.0-00010101000000-000000000000
+require (
+	github.com/instar-go/instar/formats/vhd v0.0.0-00010101000000-000000000000
+	github.com/instar-go/instar/formats/vhdx v0.0.0-00010101000000-000000000000
+)

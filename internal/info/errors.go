@@ -16,6 +16,10 @@ var (
 	// instar does not parse, so reporting "raw" would be wrong.
 	ErrUnsupportedFormat = errors.New("info: unsupported image format")
 
+	// ErrLogReplay means a VHDX image has a log to replay before it can be
+	// read; qemu-img refuses it read-only too.
+	ErrLogReplay = errors.New("info: VHDX log needs replaying")
+
 	// ErrInvalidImage means a decoded Image breaks the bounds Validate
 	// enforces (it did not come from Inspect, or came from a confused guest).
 	ErrInvalidImage = errors.New("info: invalid image description")

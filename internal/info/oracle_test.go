@@ -141,3 +141,13 @@ func TestVPCMatchesQemu(t *testing.T) {
 		{"large", []string{"-f", "vpc", "big.vhd", "2000G"}, "big.vhd", ""},
 	})
 }
+
+func TestVHDXMatchesQemu(t *testing.T) {
+	runFormatCases(t, []formatCase{
+		{"1G", []string{"-f", "vhdx", "x.vhdx", "1G"}, "x.vhdx", ""},
+		{"small-f", []string{"-f", "vhdx", "s.vhdx", "10M"}, "s.vhdx", "vhdx"},
+		{"block_size", []string{"-f", "vhdx", "-o", "block_size=1M,log_size=4M", "b.vhdx", "3G"}, "b.vhdx", ""},
+		{"fixed", []string{"-f", "vhdx", "-o", "subformat=fixed", "f.vhdx", "8M"}, "f.vhdx", ""},
+		{"100G", []string{"-f", "vhdx", "h.vhdx", "100G"}, "h.vhdx", ""},
+	})
+}

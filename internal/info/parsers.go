@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/instar-go/instar/formats/vhd"
+	"github.com/instar-go/instar/formats/vhdx"
 )
 
 // Format names, as qemu calls them.
@@ -36,6 +37,7 @@ type parser struct {
 var parsers = []parser{
 	{name: formatRaw, parse: parseRaw},
 	{name: vhd.FormatName, detect: vhd.Detect, parse: parseVPC},
+	{name: vhdx.FormatName, detect: vhdx.Detect, parse: parseVHDX},
 }
 
 func parserFor(name string) (parser, bool) {
