@@ -85,28 +85,31 @@ func parseFooter(r io.ReaderAt, size int64) (*Image, error) {
 	if err := readAt(r, buf, 0, "footer copy"); err != nil {
 		return nil, err
 	}
+	var headErr error
 	if bytes.Equal(buf[:len(footerCookie)], footerCookie) {
 		f, err := decodeFooter(buf, 0)
-		if err != nil {
-			return nil, err
-		}
-		// A fixed disk's first sector is guest data, which may be
-		// anything; only its trailing footer counts.
-		if f.DiskType != DiskTypeFixed {
+		if err == nil && f.DiskType != DiskTypeFixed {
 			return &Image{Footer: f}, nil
 		}
+		// A fixed disk's first sector is guest data, which may look like
+		// anything, a damaged footer included: only its trailing footer
+		// counts. If there is none, the damaged copy is the error.
+		headErr = err
 	}
 	off := size - FooterSize
 	if err := readAt(r, buf, off, "footer"); err != nil {
 		return nil, err
 	}
 	f, err := decodeFooter(buf, off)
-	if err != nil {
-		return nil, err
-	}
-	if f.DiskType != DiskTypeFixed {
-		return nil, formatErr(ErrCorrupt, off+footDiskType, "footer disk type",
+	if err == nil && f.DiskType != DiskTypeFixed {
+		err = formatErr(ErrCorrupt, off+footDiskType, "footer disk type",
 			"the footer at the end of the file says %s, but the copy at offset 0 that such a disk needs is missing", f.DiskType)
+	}
+	if err != nil {
+		if headErr != nil {
+			return nil, headErr
+		}
+		return nil, err
 	}
 	return &Image{Footer: f, FooterOffset: off}, nil
 }
