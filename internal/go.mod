@@ -13,6 +13,12 @@ replace (
 )
 
 require (
+	github.com/instar-go/instar/create v0.0.0-00010101000000-000000000000
 	github.com/instar-go/instar/formats/vhd v0.0.0-00010101000000-000000000000
 	github.com/instar-go/instar/formats/vhdx v0.0.0-00010101000000-000000000000
+)
+
+require (
+	github.com/hashicorp/errwrap v1.0.0 // indirect
+	github.com/hashicorp/go-multierror v1.1.1 // indirect
 )

@@ -55,6 +55,7 @@ type CreateRequest struct {
 	Options       []string `json:"options,omitempty"`        // each -o argument, in order
 	Size          string   `json:"size,omitempty"`           // the SIZE positional, "" when absent
 	BackingFile   string   `json:"backing_file,omitempty"`   // -b, verbatim
+	HasBacking    bool     `json:"has_backing,omitempty"`    // -b was given (even as "")
 	BackingFormat string   `json:"backing_format,omitempty"` // -F
 	Unsafe        bool     `json:"unsafe,omitempty"`         // -u: the backing is not read
 	// BackingSize is the length of the backing file on fd 3, or -1 when

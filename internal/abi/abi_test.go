@@ -70,8 +70,9 @@ func TestTooManyOptionsRefused(t *testing.T) {
 
 func TestResultRoundTripAndRefusals(t *testing.T) {
 	ok := &Result{Version: Version, Op: OpCreate, Create: &CreateResult{
-		Formatting: "fmt=qcow2 size=1048576", VirtualSize: 1 << 20, UnitSize: 65536,
-		BytesWritten: 196608, FileSize: 196608, Warnings: []string{"w"},
+		VirtualSize: 1 << 20, UnitSize: 65536, BytesWritten: 196608, FileSize: 1 << 21,
+		BackingFormat: "vhdx", BackingVirtualSize: 1 << 20,
+		Preallocate: []Range{{Offset: 196608, Length: 4096}, {Offset: 1 << 20, Length: 1 << 20}}, Warnings: []string{"w"},
 	}}
 	b, err := EncodeResult(ok)
 	if err != nil {
@@ -80,13 +81,26 @@ func TestResultRoundTripAndRefusals(t *testing.T) {
 	if _, err := DecodeResult(b); err != nil {
 		t.Fatalf("decode %s: %v", b, err)
 	}
+	inf := []byte(`{"version":1,"op":"info","code":0,"info":{"format":"raw","virtual_size":1,"has_dirty_flag":true}}`)
+	if r, err := DecodeResult(inf); err != nil || r.Info.VirtualSize != 1 {
+		t.Fatalf("decode %s: %v", inf, err)
+	}
 	for name, wire := range map[string]string{
-		"failure with body": `{"version":1,"op":"create","code":7,"create":{"formatting":"","virtual_size":0,"unit_size":0,"bytes_written":0,"file_size":0}}`,
+		"failure with body": `{"version":1,"op":"create","code":7,"create":{"virtual_size":0,"unit_size":0,"bytes_written":0,"file_size":0}}`,
 		"success no body":   `{"version":1,"op":"create","code":0}`,
-		"negative size":     `{"version":1,"op":"create","code":0,"create":{"formatting":"x","virtual_size":-1,"unit_size":0,"bytes_written":0,"file_size":0}}`,
-		"too many warnings": `{"version":1,"op":"create","code":0,"create":{"formatting":"x","virtual_size":1,"unit_size":0,"bytes_written":0,"file_size":0,"warnings":[` + strings.Repeat(`"w",`, MaxWarnings) + `"w"]}}`,
+		"negative size":     `{"version":1,"op":"create","code":0,"create":{"virtual_size":-1,"unit_size":0,"bytes_written":0,"file_size":0}}`,
+		"too many warnings": `{"version":1,"op":"create","code":0,"create":{"virtual_size":1,"unit_size":0,"bytes_written":0,"file_size":0,"warnings":[` + strings.Repeat(`"w",`, MaxWarnings) + `"w"]}}`,
 		"long detail":       `{"version":1,"op":"create","code":3,"detail":"` + strings.Repeat("d", MaxDetailLen+1) + `"}`,
-		"code overflow":     `{"version":1,"op":"create","code":4294967296}`,
+		"range past end":    `{"version":1,"op":"create","code":0,"create":{"virtual_size":1,"unit_size":0,"bytes_written":0,"file_size":100,"preallocate":[{"offset":50,"length":51}]}}`,
+		"range overlap":     `{"version":1,"op":"create","code":0,"create":{"virtual_size":1,"unit_size":0,"bytes_written":0,"file_size":100,"preallocate":[{"offset":10,"length":20},{"offset":20,"length":5}]}}`,
+		"range overflow":    `{"version":1,"op":"create","code":0,"create":{"virtual_size":1,"unit_size":0,"bytes_written":0,"file_size":100,"preallocate":[{"offset":10,"length":9223372036854775807}]}}`,
+		"empty range":       `{"version":1,"op":"create","code":0,"create":{"virtual_size":1,"unit_size":0,"bytes_written":0,"file_size":100,"preallocate":[{"offset":10,"length":0}]}}`,
+		"code overflow":     `{"version":1,"op":"create","code":65536}`,
+		"unknown code":      `{"version":1,"op":"create","code":65535}`,
+		"info no body":      `{"version":1,"op":"info","code":0}`,
+		"info bad image":    `{"version":1,"op":"info","code":0,"info":{"format":"qcow3","virtual_size":1,"has_dirty_flag":true}}`,
+		"info with create":  `{"version":1,"op":"info","code":0,"info":{"format":"raw","virtual_size":1,"has_dirty_flag":true},"create":{"virtual_size":0,"unit_size":0,"bytes_written":0,"file_size":0}}`,
+		"info unknown key":  `{"version":1,"op":"info","code":0,"info":{"format":"raw","virtual_size":1,"has_dirty_flag":true,"evil":1}}`,
 		"unknown field":     `{"version":1,"op":"create","code":3,"stderr":"x"}`,
 	} {
 		if _, err := DecodeResult([]byte(wire)); !errors.Is(err, ErrMalformed) {
@@ -114,7 +128,7 @@ func TestSanitize(t *testing.T) {
 }
 
 func FuzzDecodeResult(f *testing.F) {
-	f.Add([]byte(`{"version":1,"op":"create","code":0,"create":{"formatting":"fmt=raw size=1","virtual_size":1,"unit_size":0,"bytes_written":0,"file_size":1}}`))
+	f.Add([]byte(`{"version":1,"op":"create","code":0,"create":{"virtual_size":1,"unit_size":0,"bytes_written":0,"file_size":1}}`))
 	f.Add([]byte(`{"version":1,"op":"info","code":12,"detail":"bad \u001b"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := DecodeResult(b)
