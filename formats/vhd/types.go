@@ -126,3 +126,37 @@ func (c PlatformCode) String() string {
 	}
 	return fmt.Sprintf("PlatformCode(%#x)", uint32(c))
 }
+
+// MarshalText implements encoding.TextMarshaler.
+func (t DiskType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler for the names
+// MarshalText produces.
+func (t *DiskType) UnmarshalText(b []byte) error {
+	for _, c := range []DiskType{DiskTypeNone, DiskTypeFixed, DiskTypeDynamic, DiskTypeDifferencing} {
+		if string(b) == c.String() {
+			*t = c
+			return nil
+		}
+	}
+	return fmt.Errorf("vhd: unknown disk type %q", b)
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler for the form String
+// produces.
+func (u *UUID) UnmarshalText(b []byte) error {
+	s := string(b)
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return fmt.Errorf("vhd: UUID %q is not in 8-4-4-4-12 form", s)
+	}
+	h := s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:36]
+	var v UUID
+	if _, err := hex.Decode(v[:], []byte(h)); err != nil {
+		return fmt.Errorf("vhd: UUID %q: %w", s, err)
+	}
+	*u = v
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (c PlatformCode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
