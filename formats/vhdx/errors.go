@@ -81,8 +81,15 @@ type OptionError struct {
 }
 
 func (e *OptionError) Error() string {
-	return fmt.Sprintf("vhdx: %s=%s: %s", e.Option, e.Value, e.Msg)
+	v := e.Value
+	if len(v) > maxShownValue {
+		v = fmt.Sprintf("%s... (%d bytes)", v[:maxShownValue], len(v))
+	}
+	return fmt.Sprintf("vhdx: %s=%s: %s", e.Option, v, e.Msg)
 }
+
+// maxShownValue keeps an error message readable when a value is huge.
+const maxShownValue = 64
 
 // Unwrap returns the sentinel class of the error.
 func (e *OptionError) Unwrap() error { return e.Err }
