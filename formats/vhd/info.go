@@ -15,6 +15,10 @@ type Info struct {
 	// ProbesAsVPC reports a footer copy at offset 0: qemu-img detects
 	// the image as vpc without -f. Fixed disks probe as raw.
 	ProbesAsVPC bool
+	// FooterMismatch reports a dynamic or differencing disk whose
+	// trailing footer differs from the copy at offset 0 (qemu reads only
+	// the copy; Windows may read the trailing one), a sign of damage.
+	FooterMismatch bool
 	// SizeFromGeometry reports that qemu derived VirtualSize from the
 	// geometry rather than from CurrentSize.
 	SizeFromGeometry bool
@@ -46,6 +50,7 @@ func (img *Image) Info() Info {
 		VirtualSize:      img.virtualSize,
 		DiskType:         f.DiskType,
 		ProbesAsVPC:      f.DiskType != DiskTypeFixed,
+		FooterMismatch:   img.footerMismatch,
 		SizeFromGeometry: img.sizeFromCHS,
 		UUID:             f.UUID,
 		Timestamp:        f.Timestamp,

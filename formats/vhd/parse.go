@@ -23,8 +23,9 @@ type Image struct {
 	// order, without empty entries.
 	Locators []Locator
 
-	virtualSize int64
-	sizeFromCHS bool
+	virtualSize    int64
+	sizeFromCHS    bool
+	footerMismatch bool
 }
 
 // maxTableEntries is qemu's cap on BAT entries (INT_MAX / 4).
@@ -89,7 +90,11 @@ func parseFooter(r io.ReaderAt, size int64) (*Image, error) {
 	if bytes.Equal(buf[:len(footerCookie)], footerCookie) {
 		f, err := decodeFooter(buf, 0)
 		if err == nil && f.DiskType != DiskTypeFixed {
-			return &Image{Footer: f}, nil
+			tail := make([]byte, FooterSize)
+			if err := readAt(r, tail, size-FooterSize, "footer"); err != nil {
+				return nil, err
+			}
+			return &Image{Footer: f, footerMismatch: !bytes.Equal(buf, tail)}, nil
 		}
 		// A fixed disk's first sector is guest data, which may look like
 		// anything, a damaged footer included: only its trailing footer

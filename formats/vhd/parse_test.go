@@ -58,6 +58,9 @@ func TestParseQemuImages(t *testing.T) {
 				if ts := inf.Timestamp.Time(); ts.Before(before.Truncate(time.Second)) || ts.After(after) {
 					t.Errorf("Timestamp %s, image created between %s and %s", ts, before, after)
 				}
+				if inf.FooterMismatch {
+					t.Error("FooterMismatch in qemu's image")
+				}
 				if inf.CreatorApp != map[bool]string{false: "qemu", true: "qem2"}[po.opts.ForceSize] {
 					t.Errorf("CreatorApp %q for %s", inf.CreatorApp, po.o)
 				}
@@ -130,5 +133,24 @@ func TestParseFixedWithFooterLikeData(t *testing.T) {
 	}
 	if inf := img.Info(); inf.DiskType != DiskTypeFixed || img.FooterOffset != int64(len(b))-FooterSize {
 		t.Errorf("parsed as %s with the footer at %d", inf.DiskType, img.FooterOffset)
+	}
+}
+
+// TestParseFooterMismatch: a dynamic disk whose trailing footer differs
+// from the copy at offset 0 still parses (qemu reads only the copy) but
+// says so.
+func TestParseFooterMismatch(t *testing.T) {
+	b := planBytes(t, Options{Size: 10 << 20})
+	for _, damage := range []bool{false, true} {
+		if damage {
+			b[len(b)-FooterSize+footUUID]++
+		}
+		img, err := Parse(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := img.Info().FooterMismatch; got != damage {
+			t.Errorf("trailing footer damaged %v: FooterMismatch %v", damage, got)
+		}
 	}
 }
