@@ -22,7 +22,7 @@ func ExamplePlanImage() {
 		if e.Fill != nil {
 			kind = "generated"
 		}
-		fmt.Printf("%#09x %5d bytes %s\n", e.Offset, e.Length, kind)
+		fmt.Printf("%#07x %5d bytes %s\n", e.Offset, e.Length, kind)
 	}
 	// Output:
 	// file size 8388608, block size 16 MiB
