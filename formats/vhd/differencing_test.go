@@ -121,3 +121,33 @@ func TestDifferencingOptions(t *testing.T) {
 		t.Errorf("name of %d units: %v", MaxParentNameUnits, err)
 	}
 }
+
+// TestDifferencingLongNameVhdiinfo: a non-ASCII parent name that fills
+// the Parent Unicode Name field exactly (no NUL terminator) reads back
+// whole in vhdiinfo.
+func TestDifferencingLongNameVhdiinfo(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	dir := t.TempDir()
+	parent := qemuCreate(t, dir, "base.vhd", "", 1<<30)
+	pimg, err := parseFile(t, parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.Repeat("é", MaxParentNameUnits-1) + "z"
+	p, err := PlanImage(Options{Parent: &Parent{Info: pimg.Info(), Name: name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := filepath.Join(dir, "child.vhd")
+	writePlan(t, p, child)
+	if got := vhdiinfo(t, child)["Parent filename"]; got != name {
+		t.Errorf("vhdiinfo parent filename %q, want %q", got, name)
+	}
+	img, err := parseFile(t, child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.ParentName != name {
+		t.Errorf("Parse: parent name %q, want %q", img.ParentName, name)
+	}
+}

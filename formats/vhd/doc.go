@@ -14,9 +14,11 @@
 // and force_size), and differencing children that qemu-img cannot create.
 // The caller writes the plan.
 //
-// The package refuses, rather than guesses: disk types other than fixed,
-// dynamic and differencing; virtual sizes above qemu's 2040 GiB limit;
-// footers and dynamic headers with a wrong checksum (qemu only checks the
-// footer's); and parent paths that Windows could not use. It never opens
-// a file, the parent named by a differencing disk included.
+// The package refuses, rather than guesses: virtual sizes above qemu's
+// 2040 GiB limit, tables that point outside the file, and parent paths
+// that Windows could not use. It is stricter than qemu-img 7.2 in three
+// places, all of which qemu ignores: disk types other than fixed, dynamic
+// and differencing; a dynamic header with a wrong checksum; and parent
+// locators that point outside the file. It never opens a file, the
+// parent named by a differencing disk included.
 package vhd
