@@ -2,15 +2,69 @@
 // qemu-img create and qemu-img info do, parsing untrusted image bytes only
 // inside a KVM sandbox.
 //
-// The commands are not wired up yet: instar prints its usage and exits 2.
+//	instar create [-q] [-f FMT] [-b BACKING [-F BACKING_FMT]] [-u] [-o OPTIONS]… [--output human|json] [--sandbox kvm|none] FILENAME [SIZE]
+//	instar info [-f FMT] [--output human|json] [--backing-chain] [-U] [--sandbox kvm|none] FILENAME
+//
+// The sandbox guest is this same executable, re-entered in guest mode
+// (package internal/guest), so the executable must stay statically linked.
+// See docs/create.md and docs/info.md.
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
+
+	"github.com/instar-go/instar/internal/guest"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "usage: instar create|info … (not implemented yet)")
-	os.Exit(2)
+	if guest.IsGuest(os.Args, os.Getenv) {
+		os.Exit(guest.Main())
+	}
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage: instar COMMAND [OPTIONS]
+
+Commands:
+  create [-q] [-f FMT] [-b BACKING [-F BACKING_FMT]] [-u] [-o OPTIONS]... [--output human|json] [--sandbox kvm|none] FILENAME [SIZE]
+  info [-f FMT] [--output human|json] [--backing-chain] [-U] [--sandbox kvm|none] FILENAME
+
+Untrusted image bytes are parsed only inside a KVM sandbox; --sandbox=none
+parses them in this process and is unsafe for images you did not make.
+See docs/create.md and docs/info.md.
+`
+
+// run executes one command line and returns the exit status: 0 on success,
+// 1 on any failure. No panic escapes it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "instar: internal error: %s (please report it with the command line)\n", sanitize(fmt.Sprint(r)))
+			status = 1
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 1
+	}
+	var err error
+	switch args[0] {
+	case "create":
+		err = runCreate(ctx, args[1:], stdout, stderr)
+	case "info":
+		err = runInfo(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		err = usagef("unknown command '%s'", args[0])
+	}
+	if err == nil {
+		return 0
+	}
+	reportError(stderr, args[0], err)
+	return 1
 }

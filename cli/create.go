@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/instar-go/instar/create"
+	"github.com/instar-go/instar/internal/abi"
+	"github.com/instar-go/instar/internal/info"
+)
+
+const createUsage = `usage: instar create [-q] [-f FMT] [-b BACKING [-F BACKING_FMT]] [-u] [-o OPTIONS]... [--output human|json] [--sandbox kvm|none] FILENAME [SIZE]
+
+Create a disk image as qemu-img create does. FMT is raw (default), qcow2,
+vmdk, vpc or vhdx; "-o help" lists a format's options. A backing file is
+parsed only in the KVM sandbox; --sandbox=none parses it in this process
+(unsafe for untrusted images). -u records BACKING without opening it (SIZE
+is then required).
+`
+
+// Bounds on what the guest may do to the new image's temporary file:
+// outputWritten caps the bytes it writes (metadata only: data
+// preallocation is the host's), outputSlack the file length beyond the
+// virtual size.
+const (
+	outputWritten = 4 << 30
+	outputSlack   = 4 << 30
+	outputMaxLen  = 1 << 62 // when the virtual size comes from the backing
+)
+
+func runCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a, err := parseCreateArgs(args)
+	if errors.Is(err, errHelp) {
+		_, err = io.WriteString(stdout, createUsage)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	req := &create.Request{
+		Format:         a.format,
+		Filename:       a.filename,
+		Size:           a.size,
+		BackingFile:    a.backing,
+		HasBackingFile: a.hasBacking,
+		BackingFormat:  a.backingFormat,
+		Unsafe:         a.unsafe,
+		Options:        a.options,
+	}
+	// Everything that needs no image bytes is checked here, before a
+	// file is opened or a VM started.
+	opts, err := create.ParseRequest(req)
+	if err != nil {
+		return withName(a.filename, err)
+	}
+	if opts.Help {
+		text, err := create.HelpText(string(opts.Format))
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(stdout, text)
+		return err
+	}
+	var res *created
+	if opts.Format == create.Raw {
+		res, err = createOnHost(req, opts)
+	} else {
+		res, err = createInSandbox(ctx, a, req, opts)
+	}
+	if err != nil {
+		return withName(a.filename, err)
+	}
+	for _, w := range res.warnings {
+		fmt.Fprintf(stderr, "instar: warning: %s\n", sanitize(w))
+	}
+	switch {
+	case a.output == outputJSON:
+		return writeCreateJSON(stdout, a.filename, res)
+	case !a.quiet:
+		_, err = fmt.Fprintln(stdout, sanitize(res.formatting))
+	}
+	return err
+}
+
+// withName prefixes an error with the image's name, as qemu-img does,
+// unless it is empty (an -o help without FILENAME).
+func withName(name string, err error) error {
+	if name == "" {
+		return err
+	}
+	return &imageError{name: name, err: err}
+}
+
+// created is what a successful create reports, from either path.
+type created struct {
+	format       string
+	formatting   string // the whole "Formatting '…', fmt=…" line
+	virtualSize  int64
+	unitSize     int64
+	bytesWritten int64
+	fileSize     int64
+	warnings     []string
+}
+
+// createOnHost makes a raw image in this process: no untrusted bytes are
+// read (raw takes no backing file).
+func createOnHost(req *create.Request, opts *create.Options) (*created, error) {
+	var res *create.Result
+	err := writeAtomically(req.Filename, func(f *os.File) error {
+		var err error
+		if res, err = create.Create(req, nil, -1, f); err != nil {
+			return err
+		}
+		return finishOutput(f, res.FileSize, res.Preallocation, res.Preallocate)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &created{
+		format: string(res.Format), formatting: res.FormattingLine(req.Filename),
+		virtualSize: res.VirtualSize, unitSize: res.ClusterSize, bytesWritten: res.BytesWritten,
+		fileSize: res.FileSize, warnings: res.Warnings,
+	}, nil
+}
+
+// createInSandbox opens the backing file on the host and has the guest
+// read it and write the new image into a temporary file, which becomes the
+// target only when everything succeeded.
+func createInSandbox(ctx context.Context, a *createArgs, req *create.Request, opts *create.Options) (*created, error) {
+	wire := &abi.CreateRequest{
+		Filename: req.Filename, Format: req.Format, Options: req.Options, Size: req.Size,
+		BackingFile: req.BackingFile, HasBacking: req.HasBackingFile, BackingFormat: req.BackingFormat,
+		Unsafe: req.Unsafe, BackingSize: -1,
+	}
+	files := guestFiles{outMax: outputMaxLen}
+	if opts.SizeGiven {
+		files.outMax = opts.Size + outputSlack
+	}
+	if opts.BackingFile != "" && !opts.Unsafe {
+		f, size, err := openBacking(a.filename, opts.BackingFile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		files.in, wire.BackingSize = f, size
+	}
+	var res *abi.CreateResult
+	err := writeAtomically(a.filename, func(out *os.File) error {
+		files.out = out
+		r, err := serve(ctx, a.sandbox, &abi.Request{Version: abi.Version, Op: abi.OpCreate, Create: wire}, files)
+		if err != nil {
+			return err
+		}
+		if r.Code != create.OK {
+			return &create.Error{Code: r.Code, Msg: r.Detail}
+		}
+		res = r.Create
+		if res.FileSize > files.outMax {
+			return &create.Error{Code: create.BadGuestResult, Msg: fmt.Sprintf("the guest reports a %d-byte file, more than the %d allowed", res.FileSize, files.outMax)}
+		}
+		ranges := make([]create.Range, len(res.Preallocate))
+		for i, r := range res.Preallocate {
+			ranges[i] = create.Range{Offset: r.Offset, Length: r.Length}
+		}
+		// The preallocation mode is the host's own reading of the
+		// options; the guest only says where the data clusters are.
+		return finishOutput(out, res.FileSize, opts.Preallocation, ranges)
+	})
+	if err != nil {
+		return nil, err
+	}
+	size := res.BackingVirtualSize
+	if opts.SizeGiven {
+		size = opts.Size
+	}
+	return &created{
+		format: string(opts.Format), formatting: opts.FormattingLine(a.filename, size),
+		virtualSize: res.VirtualSize, unitSize: res.UnitSize, bytesWritten: res.BytesWritten,
+		fileSize: res.FileSize, warnings: res.Warnings,
+	}, nil
+}
+
+// openBacking opens the backing file named in the new image: resolved
+// against the new image's directory, opened once, a regular file, and not
+// the image being created.
+func openBacking(filename, backing string) (*os.File, int64, error) {
+	path := info.FullBackingFilename(filename, backing)
+	f, fi, err := openRegular("backing file", path)
+	if err != nil {
+		return nil, 0, &create.Error{Code: create.BackingReadFailed, Msg: err.Error() + " (pass -u with a SIZE to create the image without opening it)"}
+	}
+	if ti, err := os.Stat(filename); err == nil && os.SameFile(fi, ti) {
+		f.Close()
+		return nil, 0, &create.Error{Code: create.InvalidOption, Msg: "Error: Trying to create an image with the same filename as the backing file"}
+	}
+	return f, fi.Size(), nil
+}
+
+// writeCreateJSON prints the --output=json result object.
+func writeCreateJSON(w io.Writer, filename string, r *created) error {
+	warnings := r.warnings
+	if warnings == nil {
+		warnings = []string{}
+	}
+	b, err := json.MarshalIndent(struct {
+		Format       string   `json:"format"`
+		Filename     string   `json:"filename"`
+		VirtualSize  int64    `json:"virtual-size"`
+		UnitSize     int64    `json:"unit-size"`
+		BytesWritten int64    `json:"bytes-written"`
+		FileSize     int64    `json:"file-size"`
+		Warnings     []string `json:"warnings"`
+	}{r.format, filename, r.virtualSize, r.unitSize, r.bytesWritten, r.fileSize, warnings}, "", "    ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}

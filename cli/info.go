@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"github.com/instar-go/instar/create"
+	"github.com/instar-go/instar/internal/abi"
+	"github.com/instar-go/instar/internal/info"
+)
+
+const infoUsage = `usage: instar info [-f FMT] [--output human|json] [--backing-chain] [-U] [--sandbox kvm|none] FILENAME
+
+Describe a disk image as qemu-img info does. The image is parsed only in the
+KVM sandbox; --sandbox=none parses it in this process (unsafe for untrusted
+images). --backing-chain describes every image of the backing chain. -U is
+accepted for qemu-img compatibility (instar takes no locks).
+`
+
+// maxChainDepth bounds --backing-chain: a longer chain is refused rather
+// than followed, like a loop.
+const maxChainDepth = 64
+
+func runInfo(ctx context.Context, args []string, stdout, _ io.Writer) error {
+	a, err := parseInfoArgs(args)
+	if errors.Is(err, errHelp) {
+		_, err = io.WriteString(stdout, infoUsage)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	entries, err := inspectChain(ctx, a)
+	if err != nil {
+		return err
+	}
+	if a.output == outputJSON {
+		err = info.WriteJSON(stdout, entries, a.backingChain)
+	} else {
+		err = info.WriteHuman(stdout, entries)
+	}
+	return err
+}
+
+// inspectChain describes the image and, with --backing-chain, each backing
+// file in turn. The host decides which file each backing name means (the
+// name resolved against the directory of the image that names it) and
+// opens it; the guest only parses. Nothing is printed until every link has
+// been read, so a missing link fails the command without partial output,
+// as in qemu-img.
+func inspectChain(ctx context.Context, a *infoArgs) ([]info.Entry, error) {
+	var entries []info.Entry
+	var seen []fs.FileInfo
+	name, format, what := a.filename, a.format, "image"
+	for {
+		e, fi, err := inspectOne(ctx, a.sandbox, what, name, format)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range seen {
+			if os.SameFile(s, fi) {
+				return nil, fmt.Errorf("backing file '%s' creates an infinite loop", name)
+			}
+		}
+		seen = append(seen, fi)
+		entries = append(entries, *e)
+		if !a.backingChain || e.Image.BackingFilename == "" {
+			return entries, nil
+		}
+		if len(entries) == maxChainDepth {
+			return nil, fmt.Errorf("the backing chain of '%s' is deeper than %d images; instar stops there", a.filename, maxChainDepth)
+		}
+		name = info.FullBackingFilename(name, e.Image.BackingFilename)
+		format, what = e.Image.BackingFormat, "backing file"
+	}
+}
+
+// inspectOne opens one image on the host and has the guest describe it.
+func inspectOne(ctx context.Context, mode sandboxMode, what, name, format string) (*info.Entry, fs.FileInfo, error) {
+	f, fi, err := openRegular(what, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	req := &abi.Request{Version: abi.Version, Op: abi.OpInfo, Info: &abi.InfoRequest{Format: format, ImageSize: fi.Size()}}
+	res, err := serve(ctx, mode, req, guestFiles{in: f})
+	if err != nil {
+		return nil, nil, &imageError{name: name, err: err}
+	}
+	if res.Code != create.OK {
+		return nil, nil, &imageError{name: name, err: infoFailure(res)}
+	}
+	actual := allocated(fi)
+	for _, x := range res.Info.ExtentFiles(name) {
+		xi, err := os.Stat(x)
+		if err != nil {
+			return nil, nil, &openError{what: "extent file", path: x, err: describeErrno(unwrapPath(err))}
+		}
+		actual += allocated(xi)
+	}
+	return &info.Entry{Filename: name, ActualSize: actual, Image: res.Info}, fi, nil
+}
+
+// infoFailure turns a failed info result into an error. A failure of the
+// sandbox keeps its code and advice; a parse failure is just the guest's
+// detail, since create's advice for a bad backing file does not apply.
+func infoFailure(res *abi.Result) error {
+	switch res.Code {
+	case create.GuestFault, create.TimeLimit, create.MemoryLimit, create.OutputLimit, create.BadGuestResult, create.Internal:
+		return &create.Error{Code: res.Code, Msg: res.Detail}
+	}
+	return errors.New(res.Detail)
+}
+
+// allocated is the bytes the file occupies on disk (st_blocks × 512), what
+// qemu-img shows as disk size.
+func allocated(fi fs.FileInfo) int64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Blocks * 512
+	}
+	return -1
+}
+
+// unwrapPath strips the *fs.PathError around an errno, since the caller
+// names the path itself.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

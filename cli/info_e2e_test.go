@@ -1,0 +1,98 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// infoImages are images made by qemu-img, one per format and subformat
+// instar inspects: each is created in the test directory with these
+// qemu-img create arguments (the file name comes first).
+var infoImages = []struct {
+	name string
+	args []string
+	fmt  string // passed as -f to both tools, when probing cannot know
+}{
+	{name: "r.img", args: []string{"-f", "raw"}},
+	{name: "odd.img", args: []string{"-f", "raw"}}, // a size that is no multiple of 512
+	{name: "dyn.vhd", args: []string{"-f", "vpc"}},
+	{name: "dynforce.vhd", args: []string{"-f", "vpc", "-o", "force_size=on"}},
+	{name: "fixed.vhd", args: []string{"-f", "vpc", "-o", "subformat=fixed"}, fmt: "vpc"},
+	{name: "fixedprobe.vhd", args: []string{"-f", "vpc", "-o", "subformat=fixed"}}, // probes as raw, as in qemu-img
+	{name: "d.vhdx", args: []string{"-f", "vhdx"}},
+	{name: "fixed.vhdx", args: []string{"-f", "vhdx", "-o", "subformat=fixed"}},
+	{name: "bs.vhdx", args: []string{"-f", "vhdx", "-o", "block_size=1M,log_size=1M"}},
+}
+
+// makeQemuImages creates infoImages in dir.
+func makeQemuImages(t *testing.T, dir string) {
+	t.Helper()
+	for _, im := range infoImages {
+		size := "8M"
+		if im.name == "odd.img" {
+			size = "1000"
+		}
+		qemuImg(t, dir, append(append([]string{"create", "-q"}, im.args...), im.name, size)...)
+	}
+}
+
+// TestInfoMatchesQemuImg compares instar info with qemu-img info byte for
+// byte, human and JSON, for every image qemu-img makes.
+func TestInfoMatchesQemuImg(t *testing.T) {
+	dir := t.TempDir()
+	makeQemuImages(t, dir)
+	inSandbox(t, func(t *testing.T, sandbox string) {
+		for _, im := range infoImages {
+			for _, out := range []string{"--output=human", "--output=json"} {
+				args := []string{"info", out}
+				if im.fmt != "" {
+					args = append(args, "-f", im.fmt)
+				}
+				args = append(args, im.name)
+				want := qemuImg(t, dir, args...)
+				got := instarOK(t, dir, append(args, sandbox)...)
+				if got.stdout != want {
+					t.Errorf("instar %q differs from qemu-img:\n--- qemu-img\n%s--- instar\n%s", args, want, got.stdout)
+				}
+			}
+		}
+	})
+}
+
+// TestInfoHostileFiles checks that files which are no disk images get a
+// clean error without hanging: qemu-img blocks for ever on a FIFO.
+func TestInfoHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "empty"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink("loop2", filepath.Join(dir, "loop1"))
+	os.Symlink("loop1", filepath.Join(dir, "loop2"))
+	inSandbox(t, func(t *testing.T, sandbox string) {
+		// An empty file is a zero-byte raw image to qemu-img too.
+		want := qemuImg(t, dir, "info", "--output=json", "empty")
+		if got := instarOK(t, dir, "info", "--output=json", sandbox, "empty"); got.stdout != want {
+			t.Errorf("empty file:\n--- qemu-img\n%s--- instar\n%s", want, got.stdout)
+		}
+		for name, want := range map[string]string{
+			"fifo":    "it is a FIFO",
+			"dir":     "it is a directory",
+			"loop1":   "Too many levels of symbolic links",
+			"missing": "No such file or directory",
+		} {
+			r := instarFails(t, dir, "info", sandbox, name)
+			if !strings.Contains(r.stderr, "'"+name+"'") || !strings.Contains(r.stderr, want) || r.stdout != "" {
+				t.Errorf("info %s: want an error naming it and saying %q, got\nstdout: %s\nstderr: %s", name, want, r.stdout, r.stderr)
+			}
+		}
+	})
+}
