@@ -65,6 +65,9 @@ func TestDifferencingChildVhdiinfo(t *testing.T) {
 				t.Fatal(err)
 			}
 			ci := cimg.Info()
+			if float64(ci.VirtualSize) != qc["virtual-size"] || float64(ci.ClusterSize) != qc["cluster-size"] {
+				t.Errorf("Info sizes %d/%d, qemu-img %v/%v", ci.VirtualSize, ci.ClusterSize, qc["virtual-size"], qc["cluster-size"])
+			}
 			if ci.DiskType != DiskTypeDifferencing || ci.Parent == nil {
 				t.Fatalf("child parsed as %s with parent %v", ci.DiskType, ci.Parent)
 			}

@@ -12,8 +12,9 @@ type Info struct {
 	// (qemu's cluster-size) and 0 for fixed disks, where qemu shows none.
 	ClusterSize int64
 	DiskType    DiskType
-	// ProbesAsVPC reports a footer copy at offset 0: qemu-img detects
-	// the image as vpc without -f. Fixed disks probe as raw.
+	// ProbesAsVPC reports that the file starts with the footer cookie, so
+	// qemu-img detects it as vpc without -f. Fixed disks normally probe
+	// as raw.
 	ProbesAsVPC bool
 	// FooterMismatch reports a dynamic or differencing disk whose
 	// trailing footer differs from the copy at offset 0 (qemu reads only
@@ -49,7 +50,7 @@ func (img *Image) Info() Info {
 	inf := Info{
 		VirtualSize:      img.virtualSize,
 		DiskType:         f.DiskType,
-		ProbesAsVPC:      f.DiskType != DiskTypeFixed,
+		ProbesAsVPC:      img.probesAsVPC,
 		FooterMismatch:   img.footerMismatch,
 		SizeFromGeometry: img.sizeFromCHS,
 		UUID:             f.UUID,

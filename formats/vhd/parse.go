@@ -26,6 +26,7 @@ type Image struct {
 	virtualSize    int64
 	sizeFromCHS    bool
 	footerMismatch bool
+	probesAsVPC    bool
 }
 
 // maxTableEntries is qemu's cap on BAT entries (INT_MAX / 4).
@@ -87,14 +88,15 @@ func parseFooter(r io.ReaderAt, size int64) (*Image, error) {
 		return nil, err
 	}
 	var headErr error
-	if bytes.Equal(buf[:len(footerCookie)], footerCookie) {
+	probes := bytes.Equal(buf[:len(footerCookie)], footerCookie)
+	if probes {
 		f, err := decodeFooter(buf, 0)
 		if err == nil && f.DiskType != DiskTypeFixed {
 			tail := make([]byte, FooterSize)
 			if err := readAt(r, tail, size-FooterSize, "footer"); err != nil {
 				return nil, err
 			}
-			return &Image{Footer: f, footerMismatch: !bytes.Equal(buf, tail)}, nil
+			return &Image{Footer: f, probesAsVPC: true, footerMismatch: !bytes.Equal(buf, tail)}, nil
 		}
 		// A fixed disk's first sector is guest data, which may look like
 		// anything, a damaged footer included: only its trailing footer
@@ -116,7 +118,7 @@ func parseFooter(r io.ReaderAt, size int64) (*Image, error) {
 		}
 		return nil, err
 	}
-	return &Image{Footer: f, FooterOffset: off}, nil
+	return &Image{Footer: f, FooterOffset: off, probesAsVPC: probes}, nil
 }
 
 // parseDynamic reads and checks the dynamic header and the BAT, and the
@@ -150,8 +152,10 @@ func (img *Image) parseDynamic(r io.ReaderAt, size int64) error {
 			"%d blocks of %d bytes cover less than the virtual size %d", n, bs, img.virtualSize)
 	}
 	batLen := n * 4
+	// qemu rounds the end of the BAT up to a sector and wants that inside
+	// the file; comparing with the size rounded down cannot overflow.
 	if h.TableOffset > uint64(size) || batLen > size-int64(h.TableOffset) ||
-		(int64(h.TableOffset)+batLen+SectorSize-1)/SectorSize*SectorSize > size {
+		int64(h.TableOffset)+batLen > size/SectorSize*SectorSize {
 		return formatErr(ErrCorrupt, hoff+dynTableOffset, "BAT offset",
 			"a %d-byte BAT at %#x does not fit in the %d-byte file (truncated image?)", batLen, h.TableOffset, size)
 	}
@@ -198,7 +202,6 @@ func (img *Image) parseParent(r io.ReaderAt, hoff, size int64) error {
 			continue
 		}
 		entryOff := hoff + dynParentLocators + int64(i)*locatorEntrySize
-		l := Locator{Platform: e.Platform, Offset: int64(min(e.DataOffset, uint64(size)))}
 		if e.DataLength > maxLocatorData {
 			return formatErr(ErrCorrupt, entryOff+locDataLength, "parent locator data length",
 				"%d bytes is more than the %d this package reads", e.DataLength, maxLocatorData)
@@ -207,6 +210,7 @@ func (img *Image) parseParent(r io.ReaderAt, hoff, size int64) error {
 			return formatErr(ErrCorrupt, entryOff+locDataOffset, "parent locator data offset",
 				"%d bytes at %#x do not fit in the %d-byte file", e.DataLength, e.DataOffset, size)
 		}
+		l := Locator{Platform: e.Platform, Offset: int64(e.DataOffset)}
 		switch e.Platform {
 		case PlatformW2ru, PlatformW2ku, PlatformMacX, PlatformWi2r, PlatformWi2k:
 			data := make([]byte, e.DataLength)

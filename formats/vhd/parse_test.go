@@ -131,8 +131,8 @@ func TestParseFixedWithFooterLikeData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inf := img.Info(); inf.DiskType != DiskTypeFixed || img.FooterOffset != int64(len(b))-FooterSize {
-		t.Errorf("parsed as %s with the footer at %d", inf.DiskType, img.FooterOffset)
+	if inf := img.Info(); inf.DiskType != DiskTypeFixed || img.FooterOffset != int64(len(b))-FooterSize || !inf.ProbesAsVPC {
+		t.Errorf("parsed as %s with the footer at %d, ProbesAsVPC %v", inf.DiskType, img.FooterOffset, inf.ProbesAsVPC)
 	}
 }
 
