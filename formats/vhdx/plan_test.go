@@ -36,6 +36,8 @@ var planCases = []planCase{
 	{"1000", "", Options{Size: 1000}}, // rounded up to 1024
 	{"1G", "block_size=1M", Options{Size: 1 << 30, BlockSize: 1 << 20}},
 	{"1T", "block_size=1M", Options{Size: 1 << 40, BlockSize: 1 << 20}},
+	{"64T", "block_size=1M", Options{Size: MaxVirtualSize, BlockSize: 1 << 20}}, // the largest BAT: 512 MiB
+	{"64T", "block_size=256M,log_size=16M", Options{Size: MaxVirtualSize, BlockSize: 256 << 20, LogSize: 16 << 20}},
 	{"1G", "block_size=1", Options{Size: 1 << 30, BlockSize: 1}},
 	{"1G", "block_size=256M", Options{Size: 1 << 30, BlockSize: 256 << 20}},
 	{"1G", "block_size=1G", Options{Size: 1 << 30, BlockSize: 1 << 30}}, // clamped to 256 MiB
@@ -167,5 +169,22 @@ func TestOptionBoundsMatchQemu(t *testing.T) {
 				t.Fatalf("qemu-img accepts=%v (%s), PlanImage err=%v", qemuOK, strings.TrimSpace(string(stderr)), err)
 			}
 		})
+	}
+}
+
+// TestSubformatMatchesQemu checks ParseSubformat against the values
+// qemu-img create accepts.
+func TestSubformatMatchesQemu(t *testing.T) {
+	qemu := testenv.RequireQemuImg(t)
+	for _, v := range []string{"dynamic", "fixed", "FIXED", "Fixed", "", "differencing"} {
+		path := filepath.Join(t.TempDir(), "s.vhdx")
+		_, _, qerr := testenv.RunErr(qemu, "create", "-q", "-f", "vhdx", "-o", "subformat="+v, path, "1M")
+		s, err := ParseSubformat(v)
+		if (qerr == nil) != (err == nil) {
+			t.Errorf("subformat=%q: qemu-img error %v, ParseSubformat error %v", v, qerr, err)
+		}
+		if err == nil && s.String() != v {
+			t.Errorf("ParseSubformat(%q).String() = %q", v, s)
+		}
 	}
 }
