@@ -19,6 +19,8 @@ type extent struct {
 type plan struct {
 	size    int64
 	extents []extent
+	// prealloc lists the data ranges falloc or full preallocation covers.
+	prealloc []Range
 }
 
 // applyPlan writes a plan to w in bounded memory: Data extents as they are,

@@ -26,15 +26,16 @@ func ceiling(o *Options) (ceilingRow, error) {
 }
 
 // checkExplicitSize refuses an explicit SIZE beyond the target's limit,
-// naming the limit.
+// naming the limit. A target without a row cannot be created at all, which
+// Create reports.
 func checkExplicitSize(o *Options) error {
 	rounded, err := RoundToSector(o.Size)
 	row, cerr := ceiling(o)
 	if cerr != nil {
-		return cerr
+		return nil
 	}
 	if err != nil || rounded > row.max {
-		return newError(InvalidSize, fmt.Sprintf("Image size %d is too large for %s: the maximum is %d bytes", o.Size, row.what, row.max))
+		return wrapError(InvalidSize, fmt.Sprintf("Image size %d is too large for %s: the maximum is %d bytes", o.Size, row.what, row.max), ErrTooLarge)
 	}
 	return nil
 }
@@ -47,7 +48,7 @@ func checkBackingSize(o *Options, size int64) error {
 		return err
 	}
 	if size > row.max {
-		return newError(BackingTooLarge, fmt.Sprintf("The backing file's virtual size %d is larger than %s allows (at most %d bytes); %s", size, row.what, row.max, row.hint))
+		return wrapError(BackingTooLarge, fmt.Sprintf("The backing file's virtual size %d is larger than %s allows (at most %d bytes); %s", size, row.what, row.max, row.hint), ErrTooLarge)
 	}
 	return nil
 }

@@ -11,7 +11,9 @@ type planner func(o *Options, req *Request, size int64, b *BackingInfo) (p *plan
 
 // planners holds one entry per target format.
 var planners = map[Format]planner{
-	Raw: planRaw,
+	Raw:  planRaw,
+	VPC:  planVPC,
+	VHDX: planVHDX,
 }
 
 // Create makes the image a request describes, in-process: it validates the
@@ -71,6 +73,9 @@ func Create(req *Request, backing io.ReaderAt, backingSize int64, out io.WriterA
 		return nil, err
 	}
 	res.VirtualSize, res.ClusterSize, res.FileSize = vsize, unit, p.size
+	if o.Preallocation == PreallocFalloc || o.Preallocation == PreallocFull {
+		res.Preallocation, res.Preallocate = o.Preallocation, p.prealloc
+	}
 	n, err := applyPlan(out, p)
 	res.BytesWritten = n
 	if err != nil {
@@ -82,5 +87,5 @@ func Create(req *Request, backing io.ReaderAt, backingSize int64, out io.WriterA
 // planRaw plans a raw image: a sparse file of the virtual size, with the
 // whole file left to the host's preallocation.
 func planRaw(o *Options, _ *Request, size int64, _ *BackingInfo) (*plan, int64, error) {
-	return &plan{size: size}, 0, nil
+	return &plan{size: size, prealloc: []Range{{Offset: 0, Length: size}}}, 0, nil
 }

@@ -31,7 +31,7 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// errorf builds an *Error without a cause.
+// newError builds an *Error without a cause.
 func newError(code Code, msg string) *Error { return &Error{Code: code, Msg: msg} }
 
 // wrapError builds an *Error around a cause.

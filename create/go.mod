@@ -12,6 +12,11 @@ replace (
 	github.com/instar-go/instar/vmm => ../vmm
 )
 
-require github.com/hashicorp/go-multierror v1.1.1
+require (
+	github.com/hashicorp/go-multierror v1.1.1
+	github.com/instar-go/instar/formats/vhd v0.0.0-00010101000000-000000000000
+	github.com/instar-go/instar/formats/vhdx v0.0.0-00010101000000-000000000000
+	github.com/instar-go/instar/internal v0.0.0-00010101000000-000000000000
+)
 
 require github.com/hashicorp/errwrap v1.0.0 // indirect

@@ -20,6 +20,9 @@ func HelpText(name string) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Supported %s options:\n", f)
 	for _, d := range descs {
+		if d.flagOnly {
+			continue
+		}
 		fmt.Fprintf(&b, "  %-22s - %s\n", d.name+"=<"+d.kind.String()+">", d.help)
 	}
 	return b.String(), nil

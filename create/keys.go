@@ -32,6 +32,10 @@ type keyDesc struct {
 	// was not given ("" prints nothing).
 	def  string
 	help string
+	// flagOnly marks a key set only through -b/-F: qemu-img has no such
+	// -o key for the format (vpc and vhdx, whose differencing children
+	// only instar makes), but the Formatting line still shows it.
+	flagOnly bool
 	// refused marks a key qemu-img accepts but instar does not implement;
 	// giving it is an InvalidOption error that says so.
 	refused bool
@@ -119,6 +123,8 @@ var formatKeys = map[Format][]keyDesc{
 	},
 	VPC: {
 		descSize,
+		{name: keyBackingFile, kind: kindString, flagOnly: true},
+		{name: keyBackingFmt, kind: kindString, flagOnly: true},
 		{name: keySubformat, kind: kindString, help: "dynamic (default) or fixed"},
 		{name: keyForceSize, kind: kindBool, help: "Keep the exact size instead of rounding it to a CHS geometry"},
 		descNoCOW,
@@ -127,6 +133,8 @@ var formatKeys = map[Format][]keyDesc{
 	},
 	VHDX: {
 		descSize,
+		{name: keyBackingFile, kind: kindString, flagOnly: true},
+		{name: keyBackingFmt, kind: kindString, flagOnly: true},
 		{name: keyLogSize, kind: kindSize, def: "1048576", help: "Log size, a multiple of 1M"},
 		{name: keyBlockSize, kind: kindSize, def: "0", help: "Block size, a power of two from 1M to 256M; 0 picks one from the size"},
 		{name: keySubformat, kind: kindString, help: "dynamic (default) or fixed"},
@@ -140,7 +148,7 @@ var formatKeys = map[Format][]keyDesc{
 // lookupKey returns the description of key for format f.
 func lookupKey(f Format, key string) (keyDesc, bool) {
 	for _, d := range formatKeys[f] {
-		if d.name == key {
+		if d.name == key && !d.flagOnly {
 			return d, true
 		}
 	}

@@ -19,6 +19,10 @@ type Request struct {
 	HasBackingFile bool
 	// BackingFormat is -F; "" when absent.
 	BackingFormat string
+	// BackingAbsolutePath is the host's absolute path of the backing, if
+	// the host wants it recorded: a differencing vpc child stores it as
+	// its absolute (W2ku) parent locator. Optional; never opened.
+	BackingAbsolutePath string
 	// Unsafe is -u: the backing is not opened; SIZE is then required.
 	Unsafe bool
 	// Options holds each -o argument in order.

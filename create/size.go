@@ -22,6 +22,9 @@ var (
 	ErrSizeSyntax = errors.New("create: size syntax")
 	// ErrSizeRange means the size overflows 64 bits or exceeds MaxSize.
 	ErrSizeRange = errors.New("create: size out of range")
+	// ErrTooLarge means a size beyond the target format's ceiling for the
+	// chosen options.
+	ErrTooLarge = errors.New("create: size beyond the target's limit")
 )
 
 // ParseSize parses a size in qemu-img's grammar: a decimal integer (leading
@@ -166,12 +169,13 @@ func exponentLen(s string) int {
 }
 
 // fractionFixed converts a fraction in [0, 1] to 0.64 fixed point as qemu's
-// (uint64_t)(fraction * 0x1p64) does; a fraction that rounds to 1.0 is
-// clamped to the largest value below it rather than wrapping.
+// (uint64_t)(fraction * 0x1p64) does on x86-64: a fraction so close to 1
+// that the double rounds to 1.0 converts to 0, so "1.99999999999999999999K"
+// is 1024, exactly as qemu-img computes it.
 func fractionFixed(f float64) uint64 {
 	scaled := f * 0x1p64
 	if scaled >= 0x1p64 {
-		return math.MaxUint64
+		return 0
 	}
 	return uint64(scaled)
 }

@@ -3,12 +3,14 @@ package create
 import (
 	"fmt"
 	"strings"
+
+	"github.com/instar-go/instar/formats/vhdx"
 )
 
 // differencingTargets lists the targets that can record a backing file
 // passed with -b. qemu-img refuses -b for vpc and vhdx; instar adds them
 // where the format package can emit a differencing child.
-var differencingTargets = map[Format]bool{Qcow2: true, VMDK: true}
+var differencingTargets = map[Format]bool{Qcow2: true, VMDK: true, VPC: true, VHDX: true}
 
 // applyBackingFlags applies -b and -F, which override backing_file and
 // backing_fmt given with -o, as in qemu-img.
@@ -208,40 +210,20 @@ func (o *Options) validateVMDK(p *problemList) {
 	o.validateFilePrealloc(p)
 }
 
-// vhdx limits from qemu's vhdx driver.
-const (
-	vhdxUnit         = 1 << 20   // block and log sizes are multiples of 1 MiB
-	vhdxMaxBlockSize = 256 << 20 // larger requests are clamped, as qemu does
-	vhdxMaxLogSize   = 1<<32 - 1 // the log length field is 32 bits
-)
-
-// validateVHDX checks the vhdx rules, after qemu's legacy rounding: block
-// and log sizes round up to 1 MiB and a block size above 256 MiB is clamped.
+// validateVHDX checks the vhdx rules with the vhdx package's own
+// resolution of block_size and log_size (qemu's rounding up to 1 MiB and
+// clamping to 256 MiB), so validation and planning cannot disagree.
 func (o *Options) validateVHDX(p *problemList) {
 	o.validateChoice(p, keySubformat, o.Subformat, "dynamic", "fixed")
-	if o.BlockSize > 0 {
-		o.BlockSize = min(roundUp(o.BlockSize, vhdxUnit), vhdxMaxBlockSize)
-		if o.BlockSize&(o.BlockSize-1) != 0 {
-			p.add(InvalidOption, fmt.Sprintf("Block size must be a power of two (got block_size=%d after rounding up to 1 MiB; allowed 1M to 256M)", o.BlockSize))
+	if o.BlockSize != 0 {
+		if _, err := vhdx.ResolveBlockSize(uint64(o.BlockSize), 0); err != nil {
+			p.add(InvalidOption, fmt.Sprintf("Block size must be a power of two from 1M to 256M after rounding up to 1 MiB (got block_size=%d): %v", o.BlockSize, err))
 		}
 	}
-	o.LogSize = roundUp(o.LogSize, vhdxUnit)
-	switch {
-	case o.LogSize == 0:
-		p.add(InvalidOption, "Log size must be a multiple of 1 MB (got log_size=0; at least 1M)")
-	case o.LogSize > vhdxMaxLogSize:
-		p.add(InvalidOption, fmt.Sprintf("Log size must be smaller than 4 GB (got log_size=%d)", o.LogSize))
+	if _, err := vhdx.ResolveLogSize(uint64(o.LogSize)); err != nil {
+		p.add(InvalidOption, fmt.Sprintf("Log size must be a multiple of 1 MB from 1M to 4095M after rounding up (got log_size=%d): %v", o.LogSize, err))
 	}
 	o.validateFilePrealloc(p)
-}
-
-// roundUp rounds n up to a multiple of the power of two unit, saturating
-// instead of overflowing.
-func roundUp(n, unit int64) int64 {
-	if n > MaxSize-(unit-1) {
-		return MaxSize &^ (unit - 1)
-	}
-	return (n + unit - 1) &^ (unit - 1)
 }
 
 // contains reports whether list holds s.
