@@ -16,6 +16,11 @@ var (
 	// instar does not parse, so reporting "raw" would be wrong.
 	ErrUnsupportedFormat = errors.New("info: unsupported image format")
 
+	// ErrUnsupportedFeature means the image uses a feature qemu-img shows
+	// and instar cannot describe yet, so it refuses instead of printing an
+	// incomplete description.
+	ErrUnsupportedFeature = errors.New("info: unsupported image feature")
+
 	// ErrLogReplay means a VHDX image has a log to replay before it can be
 	// read; qemu-img refuses it read-only too.
 	ErrLogReplay = errors.New("info: VHDX log needs replaying")

@@ -15,6 +15,10 @@ const (
 	formatVMDK  = "vmdk"
 )
 
+// sectorSize is qemu's BDRV_SECTOR_SIZE: block layer sizes are whole
+// sectors.
+const sectorSize = 512
+
 // qcow2 compat strings qemu-img shows for header versions 2 and 3.
 const (
 	qcow2CompatV2 = "0.10"
@@ -52,13 +56,12 @@ func parserFor(name string) (parser, bool) {
 // parseRaw describes a raw image: qemu reports the file's length rounded
 // up to a whole 512-byte sector, and nothing else.
 func parseRaw(_ io.ReaderAt, size int64) (*Image, error) {
-	const sector = 512
 	vs := size
-	if rem := size % sector; rem != 0 {
-		if size > math.MaxInt64-sector {
+	if rem := size % sectorSize; rem != 0 {
+		if size > math.MaxInt64-sectorSize {
 			vs = size - rem // cannot occur for a real file; stay in range
 		} else {
-			vs = size + sector - rem
+			vs = size + sectorSize - rem
 		}
 	}
 	return &Image{Format: formatRaw, VirtualSize: vs, HasDirtyFlag: true}, nil

@@ -1,0 +1,89 @@
+package info
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/instar-go/instar/internal/testenv"
+)
+
+// FuzzInspect feeds arbitrary bytes to Inspect, probing and with every
+// format forced. Whatever it returns must be a clean error or an Image that
+// validates, survives the JSON round trip across the sandbox boundary, and
+// renders both ways.
+//
+// Seeds: the hostile table, and small images of every format and subformat
+// that qemu-img makes when it is installed.
+func FuzzInspect(f *testing.F) {
+	for _, data := range hostileInputs() {
+		f.Add(data)
+	}
+	for _, data := range qemuSeeds(f) {
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, format := range []string{"", formatRaw, formatQcow2, formatVMDK, "vpc", "vhdx"} {
+			im, err := Inspect(bytes.NewReader(data), int64(len(data)), format)
+			if err != nil {
+				continue
+			}
+			if err := im.Validate(); err != nil {
+				t.Fatalf("format %q: Inspect result does not validate: %v", format, err)
+			}
+			wire, err := json.Marshal(im)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back Image
+			if err := json.Unmarshal(wire, &back); err != nil {
+				t.Fatal(err)
+			}
+			if err := back.Validate(); err != nil {
+				t.Fatalf("format %q: decoded Image does not validate: %v", format, err)
+			}
+			e := []Entry{{Filename: "dir/f", ActualSize: int64(len(data)), Image: &back}}
+			var b bytes.Buffer
+			if err := WriteHuman(&b, e); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteJSON(&b, e, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// qemuSeeds returns small images qemu-img makes, one per format and
+// subformat, or none when qemu-img is not installed (the hostile seeds still
+// run; under CI a missing qemu-img fails as everywhere).
+func qemuSeeds(f *testing.F) [][]byte {
+	if _, err := exec.LookPath("qemu-img"); err != nil && !testenv.InCI() {
+		return nil
+	}
+	dir := f.TempDir()
+	var seeds [][]byte
+	for i, args := range [][]string{
+		{"-f", "qcow2", "-o", "cluster_size=512"},
+		{"-f", "qcow2", "-o", "cluster_size=512,compat=0.10"},
+		{"-f", "qcow2", "-o", "cluster_size=16k,extended_l2=on,lazy_refcounts=on", "-u", "-b", "base.qcow2", "-F", "qcow2"},
+		{"-f", "vmdk"},
+		{"-f", "vmdk", "-o", "subformat=streamOptimized"},
+		{"-f", "vmdk", "-o", "subformat=monolithicFlat"},
+		{"-f", "vpc"},
+		{"-f", "vpc", "-o", "subformat=fixed"},
+		{"-f", "vhdx", "-o", "log_size=1M,block_size=1M"},
+	} {
+		p := filepath.Join(dir, "seed"+string(rune('a'+i)))
+		testenv.QemuImg(f, append(append([]string{"create", "-q"}, args...), p, "1M")...)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds = append(seeds, data)
+	}
+	return seeds
+}

@@ -1,0 +1,95 @@
+package info
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/instar-go/instar/internal/testenv"
+)
+
+// hostileInputs are crafted files of every format: truncated headers,
+// magic followed by garbage, fields pointing outside the file, absurd
+// counts and sizes.
+func hostileInputs() map[string][]byte {
+	be32 := func(b []byte, off int, v uint32) { binary.BigEndian.PutUint32(b[off:], v) }
+	be64 := func(b []byte, off int, v uint64) { binary.BigEndian.PutUint64(b[off:], v) }
+	pad := func(prefix string, n int) []byte {
+		b := make([]byte, n)
+		copy(b, prefix)
+		return b
+	}
+	in := map[string][]byte{
+		"empty":            {},
+		"one byte":         {0},
+		"qcow2 magic only": []byte("QFI\xfb"),
+		"vpc cookie only":  []byte("conectix"),
+		"vhdx magic only":  []byte("vhdxfile"),
+		"vmdk magic only":  []byte("KDMV"),
+		"vhdx garbage":     pad("vhdxfile", 1<<20),
+		"vpc garbage":      pad("conectix", 1024),
+		"vmdk garbage":     pad("KDMV", 4096),
+		"vmdk descriptor": []byte("# Disk DescriptorFile\nversion=1\nCID=ffffffff\nparentCID=ffffffff\n" +
+			"createType=\"monolithicFlat\"\nRW 99999999999999999999 FLAT \"x\" 0\n"),
+		"vmdk descriptor no extents": []byte("version=1\ncreateType=\"monolithicFlat\"\n"),
+	}
+	// qcow2 v3 header with a backing name far past the end of the file.
+	q := pad("QFI\xfb", 512)
+	be32(q, 4, 3)
+	be64(q, 8, 1<<40) // backing file offset
+	be32(q, 16, 1023) // backing file size
+	be32(q, 20, 16)   // cluster bits
+	be64(q, 24, 1<<30)
+	be32(q, 100, 104) // header length
+	in["qcow2 backing outside file"] = q
+	// qcow2 with an absurd cluster size and header length.
+	q2 := bytes.Clone(q)
+	be64(q2, 8, 0)
+	be32(q2, 16, 0)
+	be32(q2, 20, 63)
+	be32(q2, 100, 0xffffffff)
+	in["qcow2 absurd fields"] = q2
+	// qcow2 version 2 whose size overflows int64.
+	q3 := pad("QFI\xfb", 512)
+	be32(q3, 4, 2)
+	be32(q3, 20, 16)
+	be64(q3, 24, ^uint64(0))
+	in["qcow2 size overflow"] = q3
+	return in
+}
+
+func TestInspectUnknownFormat(t *testing.T) {
+	for _, f := range []string{"qcow", "qed", "RAW", "vhd", "file"} {
+		if _, err := Inspect(bytes.NewReader(nil), 0, f); !errors.Is(err, ErrUnknownFormat) {
+			t.Errorf("Inspect(format %q) = %v, want ErrUnknownFormat", f, err)
+		}
+	}
+	if _, err := Inspect(bytes.NewReader(nil), -1, ""); err == nil {
+		t.Error("Inspect with a negative size succeeded")
+	}
+}
+
+// TestInspectRefusesOtherQemuFormats checks that files qemu-img would open
+// as a format instar does not parse are refused rather than called raw,
+// using images qemu-img makes.
+func TestInspectRefusesOtherQemuFormats(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	t.Chdir(t.TempDir())
+	for _, format := range []string{"qcow", "qed", "vdi", "parallels"} {
+		name := "x." + format
+		create(t, "-f", format, name, "1M")
+		// qemu-img probes it as that format, not raw.
+		if got := testenv.QemuInfo(t, "", name)["format"]; got != format {
+			t.Fatalf("qemu-img probes %s as %v", name, got)
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Inspect(bytes.NewReader(data), int64(len(data)), ""); !errors.Is(err, ErrUnsupportedFormat) {
+			t.Errorf("Inspect(%s) = %v, want ErrUnsupportedFormat", name, err)
+		}
+	}
+}
