@@ -3,7 +3,9 @@ package vhd
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParse checks that Parse never panics, returns only typed errors,
@@ -56,6 +58,60 @@ func FuzzParse(f *testing.F) {
 		}
 		if (inf.Parent != nil) != (inf.DiskType == DiskTypeDifferencing) {
 			t.Fatalf("parent %+v for a %s disk", inf.Parent, inf.DiskType)
+		}
+	})
+}
+
+// FuzzPlanParent plans differencing children from arbitrary names and
+// paths: PlanImage either refuses with a typed error or plans an image
+// that Parse reads back with the same name and locator paths.
+func FuzzPlanParent(f *testing.F) {
+	f.Add("base.vhd", "base.vhd", "/srv/images/base.vhd")
+	f.Add("../b ase.vhd", "../b ase.vhd", "/a/é/b.vhd")
+	f.Add("a\\b", "a:b", "relative")
+	f.Fuzz(func(t *testing.T, name, rel, abs string) {
+		parent := Info{VirtualSize: 4 << 20, CurrentSize: 4 << 20, Geometry: Geometry{65535, 16, 255}}
+		p, err := PlanImage(Options{UUID: &UUID{}, Time: time.Unix(timestampEpoch, 0),
+			Parent: &Parent{Info: parent, Name: name, RelativePath: rel, AbsolutePath: abs}})
+		if err != nil {
+			if !errors.Is(err, ErrParentName) && !errors.Is(err, ErrParentPath) {
+				t.Fatalf("untyped refusal %v", err)
+			}
+			return
+		}
+		b := make([]byte, p.Size)
+		for _, e := range p.Extents {
+			if e.Data != nil {
+				copy(b[e.Offset:], e.Data)
+			} else {
+				e.Fill(e.Offset, b[e.Offset:e.Offset+e.Length])
+			}
+		}
+		img, err := Parse(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.ParentName != name {
+			t.Fatalf("parent name %q read back as %q", name, img.ParentName)
+		}
+		want := []Locator{}
+		if abs != "" {
+			want = append(want, Locator{Platform: PlatformW2ku, Path: strings.ReplaceAll(abs, "/", `\`)})
+		}
+		if rel != "" {
+			w := strings.ReplaceAll(rel, "/", `\`)
+			if !strings.HasPrefix(w, `.\`) && !strings.HasPrefix(w, `..\`) {
+				w = `.\` + w
+			}
+			want = append(want, Locator{Platform: PlatformW2ru, Path: w})
+		}
+		if len(img.Locators) != len(want) {
+			t.Fatalf("locators %+v, want %+v", img.Locators, want)
+		}
+		for i, l := range img.Locators {
+			if l.Platform != want[i].Platform || l.Path != want[i].Path {
+				t.Fatalf("locator %d %+v, want %+v", i, l, want[i])
+			}
 		}
 	})
 }
