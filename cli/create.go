@@ -67,7 +67,7 @@ func runCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var res *created
 	if opts.Format == create.Raw {
-		res, err = createOnHost(req, opts)
+		res, err = createOnHost(req)
 	} else {
 		res, err = createInSandbox(ctx, a, req, opts)
 	}
@@ -108,15 +108,8 @@ type created struct {
 
 // createOnHost makes a raw image in this process: no untrusted bytes are
 // read (raw takes no backing file).
-func createOnHost(req *create.Request, opts *create.Options) (*created, error) {
-	var res *create.Result
-	err := writeAtomically(req.Filename, func(f *os.File) error {
-		var err error
-		if res, err = create.Create(req, nil, -1, f); err != nil {
-			return err
-		}
-		return finishOutput(f, res.FileSize, res.Preallocation, res.Preallocate)
-	})
+func createOnHost(req *create.Request) (*created, error) {
+	res, err := create.CreateFile(req, nil, -1, req.Filename)
 	if err != nil {
 		return nil, err
 	}
@@ -148,29 +141,24 @@ func createInSandbox(ctx context.Context, a *createArgs, req *create.Request, op
 		defer f.Close()
 		files.in, wire.BackingSize = f, size
 	}
-	var res *abi.CreateResult
-	err := writeAtomically(a.filename, func(out *os.File) error {
-		files.out = out
-		r, err := serve(ctx, a.sandbox, &abi.Request{Version: abi.Version, Op: abi.OpCreate, Create: wire}, files)
-		if err != nil {
-			return err
-		}
-		if r.Code != create.OK {
-			return &create.Error{Code: r.Code, Msg: r.Detail}
-		}
-		res = r.Create
-		if res.FileSize > files.outMax {
-			return &create.Error{Code: create.BadGuestResult, Msg: fmt.Sprintf("the guest reports a %d-byte file, more than the %d allowed", res.FileSize, files.outMax)}
-		}
-		ranges := make([]create.Range, len(res.Preallocate))
-		for i, r := range res.Preallocate {
-			ranges[i] = create.Range{Offset: r.Offset, Length: r.Length}
-		}
-		// The preallocation mode is the host's own reading of the
-		// options; the guest only says where the data clusters are.
-		return finishOutput(out, res.FileSize, opts.Preallocation, ranges)
-	})
+	out, err := create.NewAtomicFile(a.filename)
 	if err != nil {
+		return nil, err
+	}
+	defer out.Abort()
+	files.out = out.File()
+	r, err := serve(ctx, a.sandbox, &abi.Request{Version: abi.Version, Op: abi.OpCreate, Create: wire}, files)
+	if err != nil {
+		return nil, err
+	}
+	if r.Code != create.OK {
+		return nil, &create.Error{Code: r.Code, Msg: r.Detail}
+	}
+	res := r.Create
+	if err := finishOutput(files.out, res, files.outMax, opts.Preallocation); err != nil {
+		return nil, err
+	}
+	if err := out.Commit(); err != nil {
 		return nil, err
 	}
 	size := res.BackingVirtualSize

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,4 +122,25 @@ func qemuImg(t testing.TB, dir string, args ...string) string {
 		t.Fatalf("qemu-img %q: %v\n%s", args, err, e.String())
 	}
 	return o.String()
+}
+
+// noFile fails the test if dir/name exists, or if a temporary file of an
+// aborted create was left in dir.
+func noFile(t testing.TB, dir, name string) {
+	t.Helper()
+	if _, err := os.Lstat(filepath.Join(dir, name)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s exists after a failed create (%v)", name, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".instar-*"))
+	if len(left) > 0 {
+		t.Errorf("temporary files left behind: %q", left)
+	}
+}
+
+// mkfifo makes a named pipe.
+func mkfifo(t testing.TB, path string) {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
