@@ -9,7 +9,7 @@
 // It reads from an io.ReaderAt of known size and never opens a file, not
 // even the parent a locator names. Every offset, length and count it reads
 // is checked against the structure that holds it and against the file size
-// before use; it reads about 1.3 MiB at most whatever the image claims.
+// before use; it holds about 1.3 MiB at most whatever the image claims.
 // Problems are *FormatError values that wrap ErrNotVHDX, ErrCorrupt or
 // ErrUnsupported and name the byte offset. Damage the format is designed to
 // survive (one bad header or region table copy) is reported in
@@ -23,9 +23,9 @@
 // 64 TiB image takes constant memory.
 //
 // What the package refuses or leaves out:
-//   - It never replays a log. An image whose log is not empty is parsed and
-//     flagged (Image.LogNeedsReplay); its metadata may be stale until a
-//     writer replays the log.
+//   - It never replays a log. An image whose log holds entries of the
+//     current log GUID is parsed and flagged (Image.LogNeedsReplay); its
+//     metadata may be stale until a writer replays the log.
 //   - It does not read the BAT or any payload: it describes an image, it is
 //     not a block device.
 //   - Unknown regions or metadata items marked required make Parse fail

@@ -104,11 +104,32 @@ func TestParseHostile(t *testing.T) {
 			setHeaderCRC(b, header2Offset)
 			return b
 		}, ErrCorrupt, "sequence number"},
-		{"log not empty", func(b []byte) []byte {
+		{"log GUID set, no entry", func(b []byte) []byte {
 			b[header2Offset+hdrLogGUIDOff] = 1
 			setHeaderCRC(b, header2Offset)
 			return b
+		}, nil, "no log entry carries it"},
+		{"log not empty", func(b []byte) []byte {
+			b[header2Offset+hdrLogGUIDOff] = 1
+			setHeaderCRC(b, header2Offset)
+			e := b[1*mib+3*logSectorSize:]
+			copy(e, logEntrySignature)
+			le32(e[logEntryLengthOff:], logSectorSize)
+			e[logEntryGUIDOff] = 1
+			return b
 		}, nil, ""},
+		{"log version 1", func(b []byte) []byte {
+			b[header2Offset+hdrLogGUIDOff] = 1
+			le16(b[header2Offset+hdrLogVersionOff:], 1)
+			setHeaderCRC(b, header2Offset)
+			return b
+		}, ErrUnsupported, "log version"},
+		{"log GUID set, log length 0", func(b []byte) []byte {
+			b[header2Offset+hdrLogGUIDOff] = 1
+			le32(b[header2Offset+hdrLogLengthOff:], 0)
+			setHeaderCRC(b, header2Offset)
+			return b
+		}, ErrCorrupt, "log length"},
 		{"log beyond the file", func(b []byte) []byte {
 			le64(b[header2Offset+hdrLogOffsetOff:], 1<<40)
 			setHeaderCRC(b, header2Offset)
@@ -218,8 +239,8 @@ func TestParseHostile(t *testing.T) {
 				if c.field != "" && !strings.Contains(strings.Join(img.Warnings, "\n"), c.field) {
 					t.Errorf("warnings %q do not mention %q", img.Warnings, c.field)
 				}
-				if c.name == "log not empty" && !img.Info().NeedsLogReplay {
-					t.Error("a log GUID is set but NeedsLogReplay is false")
+				if img.Info().NeedsLogReplay != (c.name == "log not empty") {
+					t.Errorf("NeedsLogReplay is %v", img.Info().NeedsLogReplay)
 				}
 				if img.VirtualSize != 16<<20 {
 					t.Errorf("VirtualSize %d", img.VirtualSize)

@@ -71,10 +71,11 @@ type Image struct {
 	// the BAT region holds at least this many.
 	BATEntries uint64
 
-	// LogNeedsReplay reports a log that may hold updates not yet applied
-	// (the active header's LogGUID is not zero). Such an image must be
-	// replayed by a writer (qemu-img check -r all, or Hyper-V) before its
-	// metadata can be trusted; this package never replays a log.
+	// LogNeedsReplay reports a log that holds updates not yet applied:
+	// the active header's LogGUID is set and a log entry carries it. Such
+	// an image must be replayed by a writer (qemu-img check -r all, or
+	// Hyper-V) before its metadata can be trusted; qemu-img refuses to
+	// open it read-only, and this package never replays a log.
 	LogNeedsReplay bool
 
 	// Warnings describe damage Parse recovered from, such as one header

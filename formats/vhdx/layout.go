@@ -122,6 +122,17 @@ const (
 	pleValLengthOff  = 10
 )
 
+// Log entry header fields used to recognise a log entry (MS-VHDX 2.3.1.1).
+const (
+	logEntrySignature = "loge"
+	logEntrySigOff    = 0
+	logEntryLengthOff = 8
+	logEntryGUIDOff   = 32
+	logEntryHdrUsed   = 48
+	logSectorSize     = 4 * kib // entries start on 4 KiB boundaries
+	logScanChunk      = 1 * mib // the log is scanned this much at a time
+)
+
 // Block size, sector size and virtual size limits (MS-VHDX 2.6.2.1-2.6.2.5).
 const (
 	specMinBlockSize      = 1 * mib

@@ -18,8 +18,10 @@ func Detect(head []byte) bool {
 
 // Parse reads the VHDX image in r, whose length is size bytes: the file
 // type identifier, both headers, both region tables, the metadata table and
-// its items. It does not read the BAT or the log, so its cost does not grow
-// with the virtual size; it reads at most about 1.3 MiB.
+// its items. It never reads the BAT or payload, so its cost does not grow
+// with the virtual size, and it holds at most about 1.3 MiB. Only when the
+// active header says the log is in use does it scan the log, 1 MiB at a
+// time, for an entry that still needs replay.
 //
 // Every offset, length and count is checked against the structure that
 // holds it and against size before it is used. Problems in the bytes are
@@ -180,7 +182,7 @@ func (p *parser) parseLog() error {
 	base := p.activeHeaderOffset()
 	p.img.LogNeedsReplay = !h.LogGUID.IsZero()
 	if h.LogLength == 0 {
-		if p.img.LogNeedsReplay {
+		if !h.LogGUID.IsZero() {
 			return formatErr(ErrCorrupt, base+hdrLogLengthOff, "header log length", "the log GUID is set but the log is 0 bytes long")
 		}
 		return nil
@@ -195,10 +197,51 @@ func (p *parser) parseLog() error {
 		return formatErr(ErrCorrupt, base+hdrLogOffsetOff, "header log offset",
 			"the log (%d bytes at %d) extends beyond the end of the %d-byte file", h.LogLength, h.LogOffset, p.size)
 	}
-	if p.img.LogNeedsReplay && h.LogVersion != logVersion {
+	if h.LogGUID.IsZero() {
+		return nil
+	}
+	if h.LogVersion != logVersion {
 		return formatErr(ErrUnsupported, base+hdrLogVersionOff, "header log version", "log version %d is not %d", h.LogVersion, logVersion)
 	}
+	found, err := p.findLogEntry()
+	if err != nil {
+		return err
+	}
+	if !found {
+		p.img.LogNeedsReplay = false
+		p.warn("the log GUID is set but no log entry carries it; the log is empty, as qemu also concludes")
+	}
 	return nil
+}
+
+// findLogEntry reports whether any 4 KiB sector of the log starts a log
+// entry header that carries the active header's LogGUID: an entry of the
+// current log that a writer must replay. Entry checksums are not checked.
+// The log is read a chunk at a time, so memory stays bounded whatever its
+// length (which the caller has checked against the file).
+func (p *parser) findLogEntry() (bool, error) {
+	h := p.img.Header
+	buf := make([]byte, min(logScanChunk, int(h.LogLength)))
+	for done := uint64(0); done < uint64(h.LogLength); done += uint64(len(buf)) {
+		off := int64(h.LogOffset + done)
+		n, err := p.r.ReadAt(buf, off)
+		if n < len(buf) {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return false, fmt.Errorf("vhdx: reading the log at offset %d: %w", off, err)
+		}
+		for s := 0; s+logEntryHdrUsed <= len(buf); s += logSectorSize {
+			e := buf[s:]
+			length := binary.LittleEndian.Uint32(e[logEntryLengthOff:])
+			if string(e[logEntrySigOff:logEntrySigOff+4]) == logEntrySignature &&
+				bytes.Equal(e[logEntryGUIDOff:logEntryGUIDOff+16], h.LogGUID[:]) &&
+				length >= logSectorSize && length%logSectorSize == 0 && length <= h.LogLength {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // regionTableProblem returns why the 64 KiB region table block b is not
