@@ -8,6 +8,35 @@ import (
 	"unicode/utf8"
 )
 
+// PlatformCode identifies the kind of a parent locator entry (VHD spec,
+// "Parent Locator Entry", Platform Code table).
+type PlatformCode uint32
+
+// Platform codes.
+const (
+	PlatformNone PlatformCode = 0
+	PlatformWi2r PlatformCode = 0x57693272 // "Wi2r", deprecated
+	PlatformWi2k PlatformCode = 0x5769326B // "Wi2k", deprecated
+	PlatformW2ru PlatformCode = 0x57327275 // "W2ru", relative Windows path, UTF-16LE
+	PlatformW2ku PlatformCode = 0x57326B75 // "W2ku", absolute Windows path, UTF-16LE
+	PlatformMac  PlatformCode = 0x4D616320 // "Mac ", Mac OS alias blob
+	PlatformMacX PlatformCode = 0x4D616358 // "MacX", file URL, UTF-8
+)
+
+// String returns the four-character code, or a number for unknown codes.
+func (c PlatformCode) String() string {
+	switch c {
+	case PlatformNone:
+		return "none"
+	case PlatformWi2r, PlatformWi2k, PlatformW2ru, PlatformW2ku, PlatformMac, PlatformMacX:
+		return string([]byte{byte(c >> 24), byte(c >> 16), byte(c >> 8), byte(c)})
+	}
+	return fmt.Sprintf("PlatformCode(%#x)", uint32(c))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (c PlatformCode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
 // Length limits for names and paths a differencing disk records.
 const (
 	// MaxParentNameUnits is the capacity of the Parent Unicode Name field:
