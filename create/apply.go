@@ -21,6 +21,9 @@ type plan struct {
 	extents []extent
 	// prealloc lists the data ranges falloc or full preallocation covers.
 	prealloc []Range
+	// virtualSize, when not 0, is the virtual size the image records if it
+	// differs from the requested one (vpc's CHS rounding).
+	virtualSize int64
 }
 
 // applyPlan writes a plan to w in bounded memory: Data extents as they are,

@@ -73,6 +73,9 @@ func Create(req *Request, backing io.ReaderAt, backingSize int64, out io.WriterA
 		return nil, err
 	}
 	res.VirtualSize, res.ClusterSize, res.FileSize = vsize, unit, p.size
+	if p.virtualSize != 0 {
+		res.VirtualSize = p.virtualSize
+	}
 	if o.Preallocation == PreallocFalloc || o.Preallocation == PreallocFull {
 		res.Preallocation, res.Preallocate = o.Preallocation, p.prealloc
 	}

@@ -64,6 +64,13 @@ func planVPC(o *Options, req *Request, size int64, b *BackingInfo) (*plan, int64
 		// vhd's Fill takes the absolute file offset, as applyPlan does.
 		out.extents = append(out.extents, extent{offset: e.Offset, length: e.Length, data: e.Data, fill: e.Fill})
 	}
+	// The virtual size is the CHS geometry's unless force_size: read it
+	// back from the planned footer with the package's own parser.
+	img, err := vhd.Parse(planReader{out}, out.size)
+	if err != nil {
+		return nil, 0, wrapError(Internal, "the planned vpc image does not parse", err)
+	}
+	out.virtualSize = img.Info().VirtualSize
 	return out, unit, nil
 }
 

@@ -1,0 +1,144 @@
+package create
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/instar-go/instar/internal/testenv"
+)
+
+// createCases are option sets instar creates and qemu-img creates too; the
+// results must look the same to qemu-img info.
+var createCases = [][]string{
+	{"-f", "raw", "1M"},
+	{"-f", "raw", "1000"},
+	{"-f", "raw", "-o", "preallocation=falloc", "3M"},
+	{"-f", "raw", "-o", "preallocation=full", "3M"},
+	{"-f", "vpc", "1G"},
+	{"-f", "vpc", "-o", "force_size=on", "1G"},
+	{"-f", "vpc", "-o", "subformat=fixed", "10M"},
+	{"-f", "vpc", "-o", "subformat=fixed,force_size=on", "1000"},
+	{"-f", "vhdx", "1G"},
+	{"-f", "vhdx", "200G"},
+	{"-f", "vhdx", "-o", "block_size=1M,log_size=2M", "10M"},
+	{"-f", "vhdx", "-o", "subformat=fixed", "10M"},
+	{"-f", "vhdx", "-o", "block_state_zero=off", "10M"},
+}
+
+// TestCreateMatchesQemu creates each case with instar (CreateFile) and with
+// qemu-img and compares what qemu-img info reports, the file length and the
+// Formatting line; vhdx images must also pass qemu-img check.
+func TestCreateMatchesQemu(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range createCases {
+		name := strings.Join(c, " ")
+		format := c[1]
+		ours, theirs := filepath.Join(dir, "ours."+format), filepath.Join(dir, "theirs."+format)
+		args := append(append([]string{}, c[:len(c)-1]...), "ours."+format, c[len(c)-1])
+		req := requestOf(t, args)
+		res, err := CreateFile(req, nil, 0, ours)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		q := runQemuCreate(t, dir, append(append([]string{}, c[:len(c)-1]...), "theirs."+format, c[len(c)-1])...)
+		if !q.ok {
+			t.Fatalf("%s: qemu-img: %s", name, q.stderr)
+		}
+		if got, want := res.FormattingLine("x"), strings.Replace(q.formatting, "'theirs."+format+"'", "'x'", 1); got != want {
+			t.Errorf("%s: Formatting\n%q\n%q", name, got, want)
+		}
+		qi, ti := testenv.QemuInfo(t, format, ours), testenv.QemuInfo(t, format, theirs)
+		for _, key := range []string{"virtual-size", "cluster-size", "format"} {
+			if qi[key] != ti[key] {
+				t.Errorf("%s: %s = %v, qemu-img's image %v", name, key, qi[key], ti[key])
+			}
+		}
+		if res.VirtualSize != qemuNumber(ti, "virtual-size") {
+			t.Errorf("%s: Result.VirtualSize %d, qemu-img %v", name, res.VirtualSize, ti["virtual-size"])
+		}
+		if cs := qemuNumber(ti, "cluster-size"); res.ClusterSize != cs {
+			t.Errorf("%s: Result.ClusterSize %d, qemu-img %d", name, res.ClusterSize, cs)
+		}
+		so, st := fileSize(t, ours), fileSize(t, theirs)
+		if so != st || res.FileSize != so {
+			t.Errorf("%s: file is %d bytes (Result %d), qemu-img's %d", name, so, res.FileSize, st)
+		}
+		if ao, at := allocated(t, ours), allocated(t, theirs); (ao >= so) != (at >= st) {
+			t.Errorf("%s: allocated %d of %d bytes, qemu-img's %d of %d", name, ao, so, at, st)
+		}
+		if format == "vhdx" {
+			testenv.QemuCheck(t, format, ours)
+		}
+		removeAll(t, ours)
+		removeAll(t, theirs)
+	}
+}
+
+// TestDifferencingVHDChild makes a differencing VHD of a qemu-made parent
+// and reads it back with vhdiinfo: the child names its parent's UUID.
+func TestDifferencingVHDChild(t *testing.T) {
+	testenv.RequireTool(t, "vhdiinfo")
+	dir := t.TempDir()
+	parent := makeParent(t, dir, 0, parentCase{VPC, "", "64M"})
+	f, size := openBacking(t, dir, filepath.Base(parent))
+	child := filepath.Join(dir, "child.vhd")
+	res, err := CreateFile(&Request{Format: "vpc", Filename: "child.vhd", BackingFile: filepath.Base(parent), BackingFormat: "vpc"}, f, size, child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(testenv.Run(t, "vhdiinfo", child))
+	pi := string(testenv.Run(t, "vhdiinfo", parent))
+	if !strings.Contains(out, "Differential") {
+		t.Errorf("vhdiinfo does not see a differencing disk:\n%s", out)
+	}
+	id := vhdiField(pi, "Identifier")
+	if id == "" || vhdiField(out, "Parent identifier") != id {
+		t.Errorf("child's parent identifier %q, parent's identifier %q\n%s", vhdiField(out, "Parent identifier"), id, out)
+	}
+	if vhdiField(out, "Media size") != vhdiField(pi, "Media size") || res.VirtualSize != res.Backing.VirtualSize {
+		t.Errorf("child media size %q, parent %q", vhdiField(out, "Media size"), vhdiField(pi, "Media size"))
+	}
+	if !strings.Contains(res.FormattingLine("child.vhd"), "backing_file="+filepath.Base(parent)+" backing_fmt=vpc") {
+		t.Errorf("Formatting line %q lacks the backing", res.FormattingLine("child.vhd"))
+	}
+
+	// An explicit size different from the parent's is refused.
+	_, err = CreateFile(&Request{Format: "vpc", Filename: "c2.vhd", Size: "1G", BackingFile: filepath.Base(parent), BackingFormat: "vpc"}, f, size, filepath.Join(dir, "c2.vhd"))
+	if CodeOf(err) != ParentSizeMismatch {
+		t.Errorf("size mismatch: %v (%v)", CodeOf(err), err)
+	}
+	// A VHDX parent for a VHD child is refused.
+	vhdxParent := makeParent(t, dir, 1, parentCase{VHDX, "", "64M"})
+	g, gsize := openBacking(t, dir, filepath.Base(vhdxParent))
+	_, err = CreateFile(&Request{Format: "vpc", Filename: "c3.vhd", BackingFile: filepath.Base(vhdxParent), BackingFormat: "vhdx"}, g, gsize, filepath.Join(dir, "c3.vhd"))
+	if CodeOf(err) != ParentFormatMismatch {
+		t.Errorf("format mismatch: %v (%v)", CodeOf(err), err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "c3.vhd")); err == nil {
+		t.Error("a failed create left its target behind")
+	}
+}
+
+// vhdiField returns the value of a "Name : value" line of vhdiinfo.
+func vhdiField(out, name string) string {
+	for _, line := range strings.Split(out, "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok && strings.TrimSpace(k) == name {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// fileSize returns a file's length.
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
+}
