@@ -1,6 +1,10 @@
 package vhdx
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+)
 
 // BlockState is the state field of a Block Allocation Table entry
 // (MS-VHDX 2.5.1.1 payload block states, 2.5.1.2 sector bitmap states).
@@ -72,4 +76,45 @@ func batEntries(virtualSize uint64, blockSize, logicalSector uint32, hasParent b
 		return 0
 	}
 	return blocks + (blocks-1)/ratio
+}
+
+// BATEntry is a decoded Block Allocation Table entry.
+type BATEntry struct {
+	State BlockState
+	// FileOffset is the byte offset of the block in the file; it is
+	// meaningful only for BlockFullyPresent and BlockPartiallyPresent.
+	FileOffset uint64
+}
+
+// BlockEntry reads the BAT entry of payload block n (the block holding
+// virtual bytes n*BlockSize onwards) from r, the file img was parsed from.
+// It reads 8 bytes; the BAT itself is never loaded whole. A present block
+// is checked to lie inside the file of the given size.
+func (img *Image) BlockEntry(r io.ReaderAt, size int64, n uint64) (BATEntry, error) {
+	blocks := payloadBlocks(img.VirtualSize, img.BlockSize)
+	if n >= blocks {
+		return BATEntry{}, fmt.Errorf("vhdx: block %d is beyond the last block (%d blocks of %d bytes)", n, blocks, img.BlockSize)
+	}
+	ratio := chunkRatio(img.BlockSize, img.LogicalSectorSize)
+	i := n + n/ratio // skip the interleaved sector bitmap entries
+	off := int64(img.BAT.FileOffset + i*batEntrySize) // i < BATEntries, checked by Parse to fit the region
+	var b [batEntrySize]byte
+	if m, err := r.ReadAt(b[:], off); m < len(b) {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return BATEntry{}, fmt.Errorf("vhdx: reading BAT entry %d at offset %d: %w", i, off, err)
+	}
+	v := binary.LittleEndian.Uint64(b[:])
+	e := BATEntry{State: BlockState(v & batStateMask), FileOffset: v &^ (1<<batFileOffsetShift - 1)}
+	if e.State == BlockFullyPresent || e.State == BlockPartiallyPresent {
+		// The last block may be cut short at the end of the virtual disk,
+		// as qemu-img writes fixed images.
+		length := min(uint64(img.BlockSize), img.VirtualSize-n*uint64(img.BlockSize))
+		if e.FileOffset < headerSectionSize || e.FileOffset > uint64(size) || length > uint64(size)-e.FileOffset {
+			return e, formatErr(ErrCorrupt, off, fmt.Sprintf("BAT entry %d", i),
+				"block %d (%d bytes at %d) lies outside the %d-byte file", n, length, e.FileOffset, size)
+		}
+	}
+	return e, nil
 }

@@ -107,3 +107,6 @@ func firstDifference(t testing.TB, path string, r io.ReaderAt, size int64) int64
 	}
 	return -1
 }
+
+// byteReader is an io.ReaderAt over a byte slice.
+func byteReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

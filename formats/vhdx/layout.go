@@ -153,9 +153,9 @@ var (
 	physSectorGUID    = mustGUID("cda348c7-445d-4471-9cc9-e9885251c556")
 	parentLocatorGUID = mustGUID("a8d35f2d-b30b-454d-abf7-d3d84834ab0c")
 
-	// VHDXParentLocatorType is the parent locator type of a VHDX parent
+	// vhdxLocatorType is the parent locator type of a VHDX parent
 	// (MS-VHDX 2.6.2.6.3), the only type the specification defines.
-	VHDXParentLocatorType = mustGUID("b04aefb7-d19e-4a81-b789-25b8e9445913")
+	vhdxLocatorType = mustGUID("b04aefb7-d19e-4a81-b789-25b8e9445913")
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

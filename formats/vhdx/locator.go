@@ -33,12 +33,15 @@ type KeyValue struct {
 // VHDX (MS-VHDX 2.6.2.6): the parent's type and the key/value pairs that
 // identify and locate it. The entries keep their order in the file.
 type ParentLocator struct {
-	// Type is the parent's locator type; VHDXParentLocatorType for a VHDX
-	// parent.
+	// Type is the parent's locator type; see IsVHDX.
 	Type GUID
 	// Entries are the key/value pairs, keys unique.
 	Entries []KeyValue
 }
+
+// IsVHDX reports whether the locator describes a VHDX parent (type
+// b04aefb7-d19e-4a81-b789-25b8e9445913, the only type MS-VHDX defines).
+func (l *ParentLocator) IsVHDX() bool { return l.Type == vhdxLocatorType }
 
 // Lookup returns the value stored under key.
 func (l *ParentLocator) Lookup(key string) (string, bool) {

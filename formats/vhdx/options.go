@@ -277,7 +277,7 @@ func (p *Parent) locator() (*ParentLocator, []error) {
 	if p.DataWriteGUID.IsZero() {
 		bad("parent.data_write_guid", p.DataWriteGUID.String(), "the parent's DataWriteGUID is required (read it with Parse and Info)", ErrInvalidOption)
 	}
-	l := &ParentLocator{Type: VHDXParentLocatorType, Entries: []KeyValue{
+	l := &ParentLocator{Type: vhdxLocatorType, Entries: []KeyValue{
 		{KeyParentLinkage, "{" + p.DataWriteGUID.String() + "}"},
 	}}
 	add := func(opt, key, val string, check func(string) string) {
