@@ -72,7 +72,8 @@ func checksum(b []byte, skip int) uint32 {
 // decodeFooter decodes and verifies a footer read at file offset off.
 func decodeFooter(b []byte, off int64) (Footer, error) {
 	if len(b) < FooterSize || !bytes.Equal(b[footCookie:footCookie+8], footerCookie) {
-		return Footer{}, formatErr(ErrNotVHD, off+footCookie, "footer cookie", "no \"conectix\" cookie")
+		return Footer{}, formatErr(ErrNotVHD, off+footCookie, "footer cookie",
+			"no \"conectix\" cookie: not a VHD (a dynamic disk starts with one, a fixed disk ends with one)")
 	}
 	b = b[:FooterSize]
 	be := binary.BigEndian
