@@ -24,15 +24,6 @@ type imageError struct {
 func (e *imageError) Error() string { return e.name + ": " + e.err.Error() }
 func (e *imageError) Unwrap() error { return e.err }
 
-// hint is an explanation printed after an error: what to try next.
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (e *hinted) Error() string { return e.err.Error() }
-func (e *hinted) Unwrap() error { return e.err }
-
 // reportError prints err on stderr as "instar: …" lines: one per problem
 // (create validation reports every problem at once), then the stable code
 // of each distinct failure with its advice, or the --help hint for a
@@ -50,25 +41,32 @@ func reportError(w io.Writer, command string, err error) {
 		err = ie.err
 	}
 	var hints []string
-	if h := (*hinted)(nil); errors.As(err, &h) {
-		hints = append(hints, h.hint)
-	}
 	var ce *create.Error
 	if errors.As(err, &ce) {
 		seen := map[create.Code]bool{}
 		for _, p := range create.Problems(err) {
-			fmt.Fprintf(w, "instar: %s\n", sanitize(prefix+p.Error()))
+			printLines(w, prefix, p.Error())
 			if !seen[p.Code] {
 				seen[p.Code] = true
 				hints = append(hints, p.Code.String()+": "+p.Code.Message())
 			}
 		}
 	} else {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(w, "instar: %s\n", sanitize(prefix+line))
-		}
+		printLines(w, prefix, err.Error())
 	}
 	for _, h := range hints {
 		fmt.Fprintf(w, "instar: %s\n", sanitize(h))
+	}
+}
+
+// printLines prints a message as "instar: " lines, the first one prefixed
+// with the image name, each sanitised on its own so that a line break in
+// guest text starts a new, visibly attributed line instead of being escaped.
+func printLines(w io.Writer, prefix, msg string) {
+	for i, line := range strings.Split(msg, "\n") {
+		if i == 0 {
+			line = prefix + line
+		}
+		fmt.Fprintf(w, "instar: %s\n", sanitize(line))
 	}
 }
