@@ -43,6 +43,7 @@ type FormatError struct {
 	Err    error  // one of the package sentinels
 }
 
+// Error names the field, its byte offset and what was wrong.
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("vhd: %s at byte %d: %s", e.Field, e.Offset, e.Detail)
 }
