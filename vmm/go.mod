@@ -11,3 +11,8 @@ replace (
 	github.com/instar-go/instar/formats/vmdk => ../formats/vmdk
 	github.com/instar-go/instar/internal => ../internal
 )
+
+require (
+	github.com/instar-go/instar/internal v0.0.0-00010101000000-000000000000
+	golang.org/x/sys v0.50.0
+)

@@ -2,7 +2,6 @@ package vmm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 )
 
@@ -18,8 +17,17 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	cfg.Limits = cfg.Limits.withDefaults()
-	return nil, errors.New("vmm: not implemented yet")
+	m, err := newMachine(&cfg, cfg.Limits.withDefaults())
+	if err != nil {
+		return nil, err
+	}
+	defer m.close()
+	m.files.m = m
+	stopOnCancel := context.AfterFunc(ctx, func() {
+		m.stop(fmt.Errorf("vmm: run cancelled: %w", ctx.Err()), 0)
+	})
+	defer stopOnCancel()
+	return m.run(&cfg)
 }
 
 // validate checks cfg without touching KVM or the executable.

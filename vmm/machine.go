@@ -1,0 +1,393 @@
+package vmm
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxCreatedVCPUs bounds the vCPUs one run may create over its life: KVM
+// frees a vCPU only with its VM, so threads that exit still cost one.
+const maxCreatedVCPUs = 256
+
+// guestPID is the process ID the guest sees; its threads count up from it.
+const guestPID = 1
+
+// machine is one running guest.
+type machine struct {
+	lim   Limits
+	host  *hostKVM
+	kvm   int
+	vm    int
+	mem   *memory
+	exe   *executable
+	files *fdTable
+	sig   signals
+	futex futexTable
+
+	setupStart time.Time
+	runStart   time.Time
+
+	mu      sync.Mutex // guards the fields below
+	vcpus   []*vcpu    // live vCPUs
+	slots   uint64     // bitmap of TSS slots in use
+	created int
+	stopped bool
+	done    chan struct{}
+	err     error
+	status  int
+	stats   Stats
+	wg      sync.WaitGroup
+}
+
+// newMachine opens KVM, creates the VM and its memory and loads the
+// executable. On error everything it made is released.
+func newMachine(cfg *Config, lim Limits) (m *machine, err error) {
+	m = &machine{lim: lim, kvm: -1, vm: -1, done: make(chan struct{}), setupStart: time.Now()}
+	m.stats.Exits = map[ExitKind]int64{}
+	m.stats.Syscalls = map[Syscall]int64{}
+	m.stats.Refused = map[Syscall]int64{}
+	defer func() {
+		if err != nil {
+			m.close()
+			m = nil
+		}
+	}()
+	m.mem = &memory{limit: (lim.Memory + hugeSize - 1) &^ (hugeSize - 1), next: mmapBase}
+	size, err := m.mapExecutable(cfg)
+	if err != nil {
+		return m, err
+	}
+	if m.exe, err = parseELF(m.mem.elf[:size]); err != nil {
+		return m, err
+	}
+	if m.files, err = newFDTable(cfg); err != nil {
+		return m, err
+	}
+	if m.kvm, err = openKVM(); err != nil {
+		return m, err
+	}
+	if m.host, err = probeHost(m.kvm); err != nil {
+		return m, err
+	}
+	vm, err := retryEINTR(func() (uintptr, error) { return ioctl(m.kvm, kvmCreateVM, 0) })
+	if err != nil {
+		return m, fmt.Errorf("%w: KVM_CREATE_VM: %w", ErrKVMUnavailable, err)
+	}
+	m.vm = int(vm)
+	unix.CloseOnExec(m.vm)
+	// Only needed by VMX without unrestricted guest; harmless elsewhere.
+	_, _ = ioctl(m.vm, kvmSetTSSAddr, tssAddr)
+
+	if m.mem.sys, err = unix.Mmap(-1, 0, sysSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS); err != nil {
+		return m, fmt.Errorf("vmm: mapping the system area: %w", err)
+	}
+	if m.mem.heap, err = unix.Mmap(-1, 0, int(m.mem.limit), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE); err != nil {
+		return m, fmt.Errorf("%w: reserving %d bytes of guest memory: %w", ErrMemoryLimit, m.mem.limit, err)
+	}
+	for slot, r := range [][]byte{m.mem.sys, m.mem.elf, m.mem.heap} {
+		region := kvmUserspaceMemoryRegion{
+			Slot: uint32(slot), GuestPhysAddr: [...]uint64{sysPhys, elfPhys, heapPhys}[slot],
+			MemorySize: uint64(len(r)), UserspaceAddr: hostAddr(r),
+		}
+		if _, err := ioctlPtr(m.vm, kvmSetUserMemoryRegion, &region); err != nil {
+			return m, fmt.Errorf("vmm: KVM_SET_USER_MEMORY_REGION %d: %w", slot, err)
+		}
+	}
+	if err := buildSysArea(m.mem, lim.VCPUs); err != nil {
+		return m, err
+	}
+	if err := m.exe.load(m.mem); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// mapExecutable maps cfg.Path privately (copy-on-write), or copies
+// cfg.Executable into fresh memory, as whole pages; it returns the size.
+func (m *machine) mapExecutable(cfg *Config) (int, error) {
+	if cfg.Path == "" {
+		n := len(cfg.Executable)
+		if n == 0 || n > maxELF {
+			return 0, notStatic("%d bytes; want 1 to %d", n, maxELF)
+		}
+		b, err := unix.Mmap(-1, 0, (n+pageSize-1)&^(pageSize-1), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		if err != nil {
+			return 0, fmt.Errorf("vmm: mapping the executable: %w", err)
+		}
+		copy(b, cfg.Executable)
+		m.mem.elf = b
+		return n, nil
+	}
+	f, err := os.Open(cfg.Path)
+	if err != nil {
+		return 0, fmt.Errorf("vmm: executable: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("vmm: executable: %w", err)
+	}
+	n := st.Size()
+	if !st.Mode().IsRegular() || n == 0 || n > maxELF {
+		return 0, notStatic("%s: not a regular file of 1 to %d bytes", cfg.Path, maxELF)
+	}
+	// Mapping the last partial page of a file is allowed; its tail reads
+	// as zeros.
+	b, err := unix.Mmap(int(f.Fd()), 0, int((n+pageSize-1)&^(pageSize-1)), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
+	if err != nil {
+		return 0, fmt.Errorf("vmm: mapping %s: %w", cfg.Path, err)
+	}
+	m.mem.elf = b
+	return int(n), nil
+}
+
+// close releases the VM and its memory (the vCPUs release themselves).
+func (m *machine) close() {
+	if m.vm >= 0 {
+		unix.Close(m.vm)
+	}
+	if m.kvm >= 0 {
+		unix.Close(m.kvm)
+	}
+	for _, b := range [][]byte{m.mem.sys, m.mem.elf, m.mem.heap} {
+		if b != nil {
+			_ = unix.Munmap(b)
+		}
+	}
+}
+
+// stop ends the run once: with err (nil for an exit) and the exit status.
+// Every vCPU is kicked out of KVM_RUN; host waits watch m.done.
+func (m *machine) stop(err error, status int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopped {
+		return
+	}
+	m.stopped, m.err, m.status = true, err, status
+	close(m.done)
+	for _, v := range m.vcpus {
+		v.kick()
+	}
+}
+
+// isStopped reports whether the run is ending.
+func (m *machine) isStopped() bool {
+	select {
+	case <-m.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// startVCPU creates a vCPU running from regs with the given FS base on its
+// own locked OS thread, and returns its guest thread ID.
+func (m *machine) startVCPU(regs kvmRegs, fsBase uint64) (int, error) {
+	m.mu.Lock()
+	if m.stopped || len(m.vcpus) >= m.lim.VCPUs || m.created >= maxCreatedVCPUs {
+		m.mu.Unlock()
+		return 0, unix.EAGAIN
+	}
+	slot := 0
+	for m.slots&(1<<slot) != 0 {
+		slot++
+	}
+	v := &vcpu{m: m, id: m.created, slot: slot, tid: guestPID + m.created, fd: -1}
+	m.slots |= 1 << slot
+	m.created++
+	m.stats.VCPUs = m.created
+	m.wg.Add(1)
+	m.mu.Unlock()
+
+	ready := make(chan error, 1)
+	go v.main(regs, fsBase, ready)
+	if err := <-ready; err != nil {
+		return 0, err
+	}
+	return v.tid, nil
+}
+
+// vcpuExited unregisters v; the last thread's exit ends the run.
+func (m *machine) vcpuExited(v *vcpu, status int, exited bool) {
+	m.mu.Lock()
+	for i, o := range m.vcpus {
+		if o == v {
+			m.vcpus = append(m.vcpus[:i], m.vcpus[i+1:]...)
+			break
+		}
+	}
+	m.slots &^= 1 << v.slot
+	for k, n := range v.exits {
+		if n != 0 {
+			m.stats.Exits[ExitKind(k)] += n
+		}
+	}
+	for nr, n := range v.syscalls {
+		if n != 0 {
+			m.stats.Syscalls[Syscall(nr)] += n
+		}
+	}
+	for nr, n := range v.refused {
+		m.stats.Refused[nr] += n
+		m.stats.Syscalls[nr] += n
+	}
+	last := len(m.vcpus) == 0
+	m.mu.Unlock()
+	if exited && last {
+		m.stop(nil, status)
+	}
+}
+
+// run executes the guest to its end and collects the result.
+func (m *machine) run(cfg *Config) (*Result, error) {
+	sp, err := m.buildStack(cfg)
+	if err != nil {
+		return nil, err
+	}
+	wall := time.AfterFunc(m.lim.WallTime-time.Since(m.setupStart), func() {
+		m.stop(fmt.Errorf("%w (%v)", ErrTimeLimit, m.lim.WallTime), 0)
+	})
+	defer wall.Stop()
+	regs := kvmRegs{RIP: m.exe.entry, RSP: sp, RFLAGS: rflagsReserved | rflagsIF}
+	if _, err := m.startVCPU(regs, 0); err != nil {
+		m.stop(err, 0)
+	}
+	m.wg.Wait()
+	end := time.Now()
+
+	res := &Result{ExitStatus: m.status, Stats: m.stats}
+	res.Stdout, res.Stderr, res.Files = m.files.outputs()
+	res.Stats.Memory = m.mem.backed()
+	if !m.runStart.IsZero() {
+		res.Stats.Setup = m.runStart.Sub(m.setupStart)
+		res.Stats.Run = end.Sub(m.runStart)
+	} else {
+		res.Stats.Setup = end.Sub(m.setupStart)
+	}
+	return res, m.err
+}
+
+// vcpu is one guest thread.
+type vcpu struct {
+	m       *machine
+	id      int // KVM vCPU ID and APIC ID
+	slot    int // TSS and exception-stack slot
+	tid     int // guest thread ID
+	fd      int
+	runMem  []byte
+	run     *kvmRun
+	hostTid int
+
+	sregsDirty bool // the syscall changed a segment register (FS base)
+
+	sigmask  uint64
+	altstack [24]byte // stack_t
+
+	exits    [numExitKinds]int64
+	syscalls [maxCountedSyscalls]int64
+	refused  map[Syscall]int64
+}
+
+// main is the vCPU's thread: set up, report on ready, run, clean up. The
+// goroutine stays locked to its thread, so the thread dies with it.
+func (v *vcpu) main(regs kvmRegs, fsBase uint64, ready chan<- error) {
+	m := v.m
+	defer m.wg.Done()
+	runtime.LockOSThread()
+	if err := v.setup(regs, fsBase); err != nil {
+		v.release()
+		m.vcpuExited(v, 0, false)
+		ready <- err
+		return
+	}
+	ready <- nil
+	status, exited := v.loop()
+	m.vcpuExited(v, status, exited)
+	v.release()
+}
+
+// setup creates the KVM vCPU and gives it its registers.
+func (v *vcpu) setup(regs kvmRegs, fsBase uint64) error {
+	m := v.m
+	fd, err := ioctl(m.vm, kvmCreateVCPU, uintptr(v.id))
+	if err != nil {
+		return fmt.Errorf("vmm: KVM_CREATE_VCPU: %w", err)
+	}
+	v.fd = int(fd)
+	unix.CloseOnExec(v.fd)
+	if v.runMem, err = unix.Mmap(v.fd, 0, m.host.runSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED); err != nil {
+		return fmt.Errorf("vmm: mapping kvm_run: %w", err)
+	}
+	v.run = runArea(v.runMem)
+	if _, err := ioctlPtr(v.fd, kvmSetCPUID2, m.host.vcpuCPUID(v.id)); err != nil {
+		return fmt.Errorf("vmm: KVM_SET_CPUID2: %w", err)
+	}
+	var s kvmSregs
+	if _, err := ioctlPtr(v.fd, kvmGetSregs, &s); err != nil {
+		return fmt.Errorf("vmm: KVM_GET_SREGS: %w", err)
+	}
+	userSregs(&s, v.slot, fsBase)
+	if _, err := ioctlPtr(v.fd, kvmSetSregs, &s); err != nil {
+		return fmt.Errorf("vmm: KVM_SET_SREGS: %w", err)
+	}
+	xcrs := kvmXCRs{NrXCRs: 1}
+	xcrs.XCRs[0] = kvmXCR{XCR: 0, Value: m.host.xcr0}
+	if _, err := ioctlPtr(v.fd, kvmSetXCRs, &xcrs); err != nil {
+		return fmt.Errorf("vmm: KVM_SET_XCRS: %w", err)
+	}
+	msrs := kvmMSRs{NMSRs: 4}
+	msrs.Entries[0] = kvmMSREntry{Index: msrSTAR, Data: uint64(selKernelCode)<<32 | uint64(selUserData-8)<<48}
+	msrs.Entries[1] = kvmMSREntry{Index: msrLSTAR, Data: kernelVirt + syscallOff}
+	msrs.Entries[2] = kvmMSREntry{Index: msrCSTAR, Data: kernelVirt + syscallOff}
+	msrs.Entries[3] = kvmMSREntry{Index: msrSFMASK, Data: sfmask}
+	if n, err := ioctlPtr(v.fd, kvmSetMSRs, &msrs); err != nil || n != 4 {
+		return fmt.Errorf("vmm: KVM_SET_MSRS set %d of 4: %v", n, err)
+	}
+	if _, err := ioctlPtr(v.fd, kvmSetRegs, &regs); err != nil {
+		return fmt.Errorf("vmm: KVM_SET_REGS: %w", err)
+	}
+	v.run.ValidRegs = kvmSyncRegs | kvmSyncSregs
+	v.refused = map[Syscall]int64{}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopped {
+		return unix.EAGAIN
+	}
+	v.hostTid = unix.Gettid()
+	m.vcpus = append(m.vcpus, v)
+	if v.id == 0 {
+		m.runStart = time.Now()
+	}
+	return nil
+}
+
+// release closes the vCPU's descriptor and mapping.
+func (v *vcpu) release() {
+	if v.runMem != nil {
+		_ = unix.Munmap(v.runMem)
+		v.runMem, v.run = nil, nil
+	}
+	if v.fd >= 0 {
+		unix.Close(v.fd)
+		v.fd = -1
+	}
+}
+
+// kick makes the vCPU leave KVM_RUN soon. Callers hold m.mu.
+func (v *vcpu) kick() {
+	v.run.setImmediateExit()
+	for i := 0; i < 100; i++ {
+		err := unix.Tgkill(os.Getpid(), v.hostTid, unix.SIGURG)
+		if err != unix.EAGAIN {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
