@@ -96,7 +96,7 @@ func (img *Image) BlockEntry(r io.ReaderAt, size int64, n uint64) (BATEntry, err
 		return BATEntry{}, fmt.Errorf("vhdx: block %d is beyond the last block (%d blocks of %d bytes)", n, blocks, img.BlockSize)
 	}
 	ratio := chunkRatio(img.BlockSize, img.LogicalSectorSize)
-	i := n + n/ratio // skip the interleaved sector bitmap entries
+	i := n + n/ratio                                  // skip the interleaved sector bitmap entries
 	off := int64(img.BAT.FileOffset + i*batEntrySize) // i < BATEntries, checked by Parse to fit the region
 	var b [batEntrySize]byte
 	if m, err := r.ReadAt(b[:], off); m < len(b) {
