@@ -34,7 +34,7 @@ func ParseSubformat(v string) (Subformat, error) {
 	case "fixed":
 		return SubformatFixed, nil
 	}
-	return 0, fmt.Errorf("%w: invalid subformat %q: use dynamic (the default) or fixed", ErrInvalidOption, v)
+	return 0, fmt.Errorf("%w: parameter 'subformat' does not accept value '%s' (use dynamic, the default, or fixed)", ErrInvalidOption, v)
 }
 
 // SubformatValues lists the values subformat accepts, default first.
@@ -62,7 +62,7 @@ func ParseForceSize(v string) (bool, error) {
 	case "off", "no", "false", "n":
 		return false, nil
 	}
-	return false, fmt.Errorf("%w: parameter 'force_size' expects 'on' or 'off', not %q", ErrInvalidOption, v)
+	return false, fmt.Errorf("%w: parameter 'force_size' expects 'on' or 'off', not '%s'", ErrInvalidOption, v)
 }
 
 // Options describe an image for PlanImage.
