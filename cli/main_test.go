@@ -95,8 +95,8 @@ func instarFails(t testing.TB, dir string, args ...string) result {
 
 // sandboxes lists the --sandbox modes every end-to-end behaviour is run
 // in; a kvm subtest requires /dev/kvm (a failure under CI, a skip
-// elsewhere). kvm joins the list once vmm.Run is implemented.
-var sandboxes = []string{"none"}
+// elsewhere).
+var sandboxes = []string{"kvm", "none"}
 
 // inSandbox runs f as one subtest per sandbox mode with the --sandbox flag
 // to pass.
