@@ -11,3 +11,8 @@ replace (
 	github.com/instar-go/instar/internal => ../../internal
 	github.com/instar-go/instar/vmm => ../../vmm
 )
+
+require (
+	github.com/google/go-cmp v0.7.0
+	github.com/instar-go/instar/internal v0.0.0-00010101000000-000000000000
+)
