@@ -92,6 +92,25 @@ func TestDifferencingChild(t *testing.T) {
 	}
 }
 
+// TestEmptyDifferencingChild: a 0-byte child has no BAT entry, but its
+// BAT region must still be 1 MiB, since readers refuse an empty region.
+// (vhdiinfo refuses every 0-byte VHDX, qemu's too, so this is not an
+// oracle test.)
+func TestEmptyDifferencingChild(t *testing.T) {
+	g := mustGUID("27618972-0b56-3e47-8b0a-915d7783c6e3")
+	p, err := PlanImage(Options{Parent: &Parent{DataWriteGUID: g, RelativePath: "empty.vhdx"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := Parse(p, p.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.BATEntries != 0 || img.BAT.Length != mib || !img.HasParent {
+		t.Errorf("BAT %+v with %d entries, has parent %v", img.BAT, img.BATEntries, img.HasParent)
+	}
+}
+
 func TestParentOptionErrors(t *testing.T) {
 	g := mustGUID("27618972-0b56-3e47-8b0a-915d7783c6e3")
 	long := strings.Repeat("a", 40000)

@@ -104,7 +104,8 @@ func newLayout(r resolved, hasParent bool) layout {
 		// reserves room for 2^32/ratio entries; match it.
 		reserved = uint64(math.MaxUint32) / l.ratio
 	}
-	l.batLength = uint32(roundUpMiB(reserved * batEntrySize))
+	// A region is never empty: readers refuse a 0-byte BAT.
+	l.batLength = uint32(max(roundUpMiB(reserved*batEntrySize), mib))
 	l.metaOffset = l.batOffset + uint64(l.batLength)
 	l.dataOffset = l.batOffset + uint64(l.batLength) + 5*mib
 	return l
