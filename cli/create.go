@@ -22,14 +22,12 @@ parsed only in the KVM sandbox; --sandbox=none parses it in this process
 is then required).
 `
 
-// Bounds on what the guest may do to the new image's temporary file:
-// outputWritten caps the bytes it writes (metadata only: data
-// preallocation is the host's), outputSlack the file length beyond the
-// virtual size.
+// The longest file the guest may make: the virtual size plus room for
+// metadata, or, when the size comes from the backing the host cannot read,
+// a bound no format reaches.
 const (
-	outputWritten = 4 << 30
-	outputSlack   = 4 << 30
-	outputMaxLen  = 1 << 62 // when the virtual size comes from the backing
+	outputSlack  = 4 << 30
+	outputMaxLen = 1 << 62
 )
 
 func runCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

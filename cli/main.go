@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/instar-go/instar/internal/guest"
 )
@@ -23,7 +25,14 @@ func main() {
 	if guest.IsGuest(os.Args, os.Getenv) {
 		os.Exit(guest.Main())
 	}
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	// An interrupt cancels the sandbox run, so the temporary output file
+	// is removed before instar exits; a second one kills it as usual.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
 const usage = `usage: instar COMMAND [OPTIONS]

@@ -25,13 +25,18 @@ const (
 )
 
 // guestFiles are the host descriptors a guest run gets: in becomes fd 3
-// (read-only), out fd 4 (write-only, at most outMax bytes). Either may be
-// nil; a nil in with a non-nil out still keeps out at fd 4.
+// (read-only), out fd 4 (write-only: at most outMax bytes long, at most
+// outputWritten bytes written). Either may be nil; a nil in with a non-nil
+// out still keeps out at fd 4.
 type guestFiles struct {
 	in     *os.File
 	out    *os.File
 	outMax int64
 }
+
+// outputWritten caps the bytes a guest writes into a new image: metadata
+// only, since data preallocation is done by the host.
+const outputWritten = 4 << 30
 
 // serve runs one request where mode says: in a KVM guest that is this
 // executable, or in this process. Either way the request and result cross
@@ -102,7 +107,8 @@ func serveKVM(ctx context.Context, wire []byte, files guestFiles) ([]byte, error
 			WallTime: guestWallTime,
 			Stdout:   abi.MaxResultSize,
 			Stderr:   guestStderr,
-			Written:  max(files.outMax, 1),
+			Written:  1, // no output descriptor: nothing may be written
+
 		},
 	}
 	if files.in != nil || files.out != nil {
@@ -116,6 +122,7 @@ func serveKVM(ctx context.Context, wire []byte, files guestFiles) ([]byte, error
 	}
 	if files.out != nil {
 		cfg.Files = append(cfg.Files, vmm.File{Mode: vmm.WriteOnly, Host: files.out, MaxSize: files.outMax})
+		cfg.Limits.Written = outputWritten
 	}
 	res, err := vmm.Run(ctx, cfg)
 	if err != nil {
@@ -133,6 +140,8 @@ func sandboxError(err error) error {
 	code := create.Internal
 	msg := "the sandbox failed"
 	switch {
+	case errors.Is(err, context.Canceled):
+		return errors.New("interrupted; nothing was written")
 	case errors.Is(err, vmm.ErrKVMUnavailable):
 		code, msg = create.KVMUnavailable, "the KVM sandbox cannot start (fix /dev/kvm access, or pass --sandbox=none for images you trust: it parses them unsandboxed)"
 	case errors.Is(err, vmm.ErrNotStaticELF):
