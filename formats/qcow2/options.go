@@ -3,6 +3,7 @@ package qcow2
 import (
 	"fmt"
 	"math/bits"
+	"strings"
 )
 
 // Options are qemu-img 7.2's qcow2 creation options. The zero value of
@@ -79,6 +80,9 @@ func (o Options) normalize() (Options, error) {
 	}
 	if o.BackingFormat != "" && o.BackingFile == "" {
 		return bad("a backing format needs a backing file")
+	}
+	if strings.IndexByte(o.BackingFile, 0) >= 0 || strings.IndexByte(o.BackingFormat, 0) >= 0 {
+		return bad("backing file and format names cannot contain NUL bytes")
 	}
 	if len(o.BackingFile) > MaxBackingFileName {
 		return bad("backing file name is %d bytes, longer than qemu's limit of %d", len(o.BackingFile), MaxBackingFileName)

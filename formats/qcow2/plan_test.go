@@ -103,6 +103,7 @@ var planCases = []planCase{
 	{"backing", Options{Size: 5 << 20, BackingFile: "base.qcow2", BackingFormat: "qcow2"}},
 	{"backing-raw-512", Options{Size: 5 << 20, ClusterSize: 512, BackingFile: "base.qcow2", BackingFormat: "raw"}},
 	{"backing-1023", Options{Size: 5 << 20, BackingFile: strings.Repeat("b", 1013) + ".qcow2", BackingFormat: "qcow2"}},
+	{"backing-fills-cluster0", Options{Size: 1 << 20, ClusterSize: 512, BackingFile: strings.Repeat("a", 376), BackingFormat: "raw"}},
 	{"zstd-lazy", Options{Size: 20 << 30, CompressionType: CompressionZstd, LazyRefcounts: true}},
 	{"extl2-16k", Options{Size: 1 << 30, ClusterSize: 16 << 10, ExtendedL2: true}},
 	{"extl2-2M", Options{Size: 1 << 40, ClusterSize: 2 << 20, ExtendedL2: true}},
