@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/instar-go/instar/internal/testenv"
+)
+
+// qemuInfoIn is qemu-img info --output=json of dir/name.
+func qemuInfoIn(t *testing.T, dir, name string) map[string]any {
+	t.Helper()
+	return testenv.QemuInfo(t, "", filepath.Join(dir, name))
+}
+
+// wantBacking checks what qemu-img reads from a child: its virtual size
+// TestCreateFailureKeepsExistingFile checks that a failed create leaves an
+// existing file of the same name untouched.
+func TestCreateFailureKeepsExistingFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.qcow2")
+	if err := os.WriteFile(path, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	instarFails(t, dir, "create", "--sandbox=none", "-f", "qcow2", "-b", "gone", "-F", "raw", "c.qcow2")
+	if b, _ := os.ReadFile(path); string(b) != "precious" {
+		t.Errorf("the existing file now holds %q", b)
+	}
+}
+
+// TestCreateRefusesSpecialBackings checks that directories and FIFOs are
+// refused as backing files, and that a FIFO is never waited on.
+func TestCreateRefusesSpecialBackings(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "adir"), 0o755)
+	mkfifo(t, filepath.Join(dir, "afifo"))
+	for name, want := range map[string]string{"adir": "directory", "afifo": "FIFO"} {
+		r := instarFails(t, dir, "create", "--sandbox=none", "-f", "vpc", "-b", name, "-F", "vpc", "c.vhd")
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("-b %s: stderr does not say it is a %s:\n%s", name, want, r.stderr)
+		}
+		noFile(t, dir, "c.vhd")
+	}
+}
+
+// TestCreateHostileBackingCrashesOnlyTheGuest feeds a backing that makes
+// the parser fault (the test build's stand-in for a parser bug; see
+// internal/guest/testhook_on.go): instar reports a guest fault cleanly and
+// leaves no file.
+func TestCreateHostileBackingCrashesOnlyTheGuest(t *testing.T) {
+	inSandbox(t, func(t *testing.T, sandbox string) {
+		dir := t.TempDir()
+		evil := append([]byte("INSTAR-TEST-GUEST-FAULT"), make([]byte, 4096)...)
+		if err := os.WriteFile(filepath.Join(dir, "evil.img"), evil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := instarFails(t, dir, "create", sandbox, "-f", "vpc", "-b", "evil.img", "-F", "vpc", "c.vhd")
+		if !strings.Contains(r.stderr, "GUEST_FAULT") {
+			t.Errorf("stderr does not report a guest fault:\n%s", r.stderr)
+		}
+		noFile(t, dir, "c.vhd")
+	})
+}
+
+// TestCreateOutputModes checks -q and --output=json.
+func TestCreateOutputModes(t *testing.T) {
+	inSandbox(t, func(t *testing.T, sandbox string) {
+		dir := t.TempDir()
+		if r := instarOK(t, dir, "create", "-qf", "vhdx", sandbox, "q.vhdx", "1M"); r.stdout != "" || r.stderr != "" {
+			t.Errorf("-q printed %q / %q", r.stdout, r.stderr)
+		}
+		r := instarOK(t, dir, "create", "-f", "vhdx", "--output", "json", sandbox, "j.vhdx", "1.5M")
+		var got struct {
+			Format       string   `json:"format"`
+			Filename     string   `json:"filename"`
+			VirtualSize  int64    `json:"virtual-size"`
+			UnitSize     int64    `json:"unit-size"`
+			BytesWritten int64    `json:"bytes-written"`
+			FileSize     int64    `json:"file-size"`
+			Warnings     []string `json:"warnings"`
+		}
+		dec := json.NewDecoder(strings.NewReader(r.stdout))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&got); err != nil {
+			t.Fatalf("%v\n%s", err, r.stdout)
+		}
+		fi, err := os.Stat(filepath.Join(dir, "j.vhdx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := qemuInfoIn(t, dir, "j.vhdx")
+		if got.Format != "vhdx" || got.Filename != "j.vhdx" || float64(got.VirtualSize) != m["virtual-size"] ||
+			float64(got.UnitSize) != m["cluster-size"] || got.FileSize != fi.Size() || got.BytesWritten <= 0 || got.Warnings == nil {
+			t.Errorf("JSON result %+v does not describe the file (qemu-img: %v, size %d)", got, m, fi.Size())
+		}
+	})
+}
+
+// TestCreateOptionHelp checks -o help lists the format's options without
+// creating anything.
+func TestCreateOptionHelp(t *testing.T) {
+	dir := t.TempDir()
+	r := instarOK(t, dir, "create", "-f", "qcow2", "-o", "help")
+	for _, key := range []string{"cluster_size", "refcount_bits", "lazy_refcounts", "preallocation"} {
+		if !strings.Contains(r.stdout, key) {
+			t.Errorf("-o help does not list %s:\n%s", key, r.stdout)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("-o help created %d files", len(entries))
+	}
+}
