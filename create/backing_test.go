@@ -166,7 +166,7 @@ func (w *memWriter) WriteAt(p []byte, off int64) (int, error) {
 }
 
 // createBytes runs Create in memory with backing bytes (nil for none).
-func createBytes(t *testing.T, req *Request, backing []byte) []byte {
+func createBytes(t testing.TB, req *Request, backing []byte) []byte {
 	t.Helper()
 	var w memWriter
 	var err error

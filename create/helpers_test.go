@@ -16,6 +16,7 @@ import (
 type qemuResult struct {
 	ok         bool   // exit status 0
 	formatting string // its Formatting line, "" if none
+	stdout     string
 	stderr     string
 }
 
@@ -27,7 +28,7 @@ func runQemuCreate(t *testing.T, dir string, args ...string) qemuResult {
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	r := qemuResult{ok: err == nil, stderr: errb.String()}
+	r := qemuResult{ok: err == nil, stdout: out.String(), stderr: errb.String()}
 	for _, line := range strings.Split(out.String(), "\n") {
 		if strings.HasPrefix(line, "Formatting '") {
 			r.formatting = line
