@@ -26,35 +26,42 @@ var infoImages = []struct {
 	{name: "bs.vhdx", args: []string{"-f", "vhdx", "-o", "block_size=1M,log_size=1M"}},
 }
 
-// makeQemuImages creates infoImages in dir.
-func makeQemuImages(t *testing.T, dir string) {
+// makeInfoImages creates every one of infoImages in dir twice: with
+// qemu-img as q-NAME and with instar as i-NAME.
+func makeInfoImages(t *testing.T, dir string) {
 	t.Helper()
 	for _, im := range infoImages {
 		size := "8M"
 		if im.name == "odd.img" {
 			size = "1000"
 		}
-		qemuImg(t, dir, append(append([]string{"create", "-q"}, im.args...), im.name, size)...)
+		args := func(name string) []string {
+			return append(append([]string{"create", "-q"}, im.args...), name, size)
+		}
+		qemuImg(t, dir, args("q-"+im.name)...)
+		instarOK(t, dir, args("i-"+im.name)...)
 	}
 }
 
 // TestInfoMatchesQemuImg compares instar info with qemu-img info byte for
-// byte, human and JSON, for every image qemu-img makes.
+// byte, human and JSON, for every image qemu-img and instar make.
 func TestInfoMatchesQemuImg(t *testing.T) {
 	dir := t.TempDir()
-	makeQemuImages(t, dir)
+	makeInfoImages(t, dir)
 	inSandbox(t, func(t *testing.T, sandbox string) {
 		for _, im := range infoImages {
-			for _, out := range []string{"--output=human", "--output=json"} {
-				args := []string{"info", out}
-				if im.fmt != "" {
-					args = append(args, "-f", im.fmt)
-				}
-				args = append(args, im.name)
-				want := qemuImg(t, dir, args...)
-				got := instarOK(t, dir, append(args, sandbox)...)
-				if got.stdout != want {
-					t.Errorf("instar %q differs from qemu-img:\n--- qemu-img\n%s--- instar\n%s", args, want, got.stdout)
+			for _, name := range []string{"q-" + im.name, "i-" + im.name} {
+				for _, out := range []string{"--output=human", "--output=json"} {
+					args := []string{"info", out}
+					if im.fmt != "" {
+						args = append(args, "-f", im.fmt)
+					}
+					args = append(args, name)
+					want := qemuImg(t, dir, args...)
+					got := instarOK(t, dir, append(args, sandbox)...)
+					if got.stdout != want {
+						t.Errorf("instar %q differs from qemu-img:\n--- qemu-img\n%s--- instar\n%s", args, want, got.stdout)
+					}
 				}
 			}
 		}
