@@ -57,7 +57,58 @@ func hostileInputs() map[string][]byte {
 	be32(q3, 20, 16)
 	be64(q3, 24, ^uint64(0))
 	in["qcow2 size overflow"] = q3
+	// A header cut short: qemu probes a zero-padded 2 KiB buffer, so it is
+	// still qcow2 (and then fails to open).
+	in["qcow2 header cut at 100 bytes"] = bytes.Clone(q[:100])
+	in["qcow2 v2 header cut at 72 bytes"] = bytes.Clone(q3[:72])
+	// Text that is almost a VMDK descriptor.
+	in["vmdk descriptor without newline"] = []byte("# Disk DescriptorFile\nversion=1")
+	in["vmdk descriptor after blank line"] = []byte("\nversion=1\ncreateType=\"monolithicFlat\"\n")
 	return in
+}
+
+// TestHostileInspectAgreesWithQemu feeds every crafted file to Inspect,
+// probing and with each format forced, and checks that it fails cleanly
+// exactly where qemu-img info fails (and that what succeeds validates and
+// renders).
+func TestHostileInspectAgreesWithQemu(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	t.Chdir(t.TempDir())
+	for name, data := range hostileInputs() {
+		if err := os.WriteFile("f", data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, format := range []string{"", formatRaw, "qcow2", "vmdk", "vpc", "vhdx"} {
+			if _, ok := parserFor(format); format != "" && !ok {
+				continue // not integrated yet
+			}
+			im, err := Inspect(bytes.NewReader(data), int64(len(data)), format)
+			if err == nil {
+				// The host, like qemu-img, fails when an extent is missing.
+				for _, x := range im.ExtentFiles("f") {
+					if _, serr := os.Stat(x); serr != nil {
+						err = serr
+					}
+				}
+			}
+			args := []string{"info", "--output=json"}
+			if format != "" {
+				args = append(args, "-f", format)
+			}
+			_, qerr, qfail := testenv.RunErr(testenv.RequireQemuImg(t), append(args, "f")...)
+			switch {
+			case err != nil && qfail == nil:
+				t.Errorf("%s, format %q: instar fails (%v), qemu-img succeeds", name, format, err)
+			case err == nil && qfail != nil:
+				t.Errorf("%s, format %q: instar succeeds (%+v), qemu-img fails: %s", name, format, im, qerr)
+			case err == nil:
+				if verr := im.Validate(); verr != nil {
+					t.Errorf("%s, format %q: Inspect result does not validate: %v", name, format, verr)
+				}
+				compareWithQemu(t, []Entry{entryFor(t, "f", format)}, append(args[2:], "f")...)
+			}
+		}
+	}
 }
 
 func TestInspectUnknownFormat(t *testing.T) {

@@ -67,19 +67,26 @@ type Qcow2Specific struct {
 	Bitmaps []Qcow2Bitmap `json:"bitmaps,omitempty"`
 }
 
-// Qcow2Bitmap is qemu's Qcow2BitmapInfo.
+// Qcow2Bitmap is qemu's Qcow2BitmapInfo: one persistent dirty bitmap.
 type Qcow2Bitmap struct {
-	Name        string   `json:"name"`
-	Granularity int64    `json:"granularity"`
-	Flags       []string `json:"flags"` // "in-use", "auto", in that order
+	// Name is the bitmap's name.
+	Name string `json:"name"`
+	// Granularity is the bytes one bit covers.
+	Granularity int64 `json:"granularity"`
+	// Flags are qemu's names of the set flags: "in-use", "auto".
+	Flags []string `json:"flags"`
 }
 
 // VMDKSpecific is qemu's ImageInfoSpecificVmdk.
 type VMDKSpecific struct {
-	CreateType string       `json:"create_type"`
-	CID        uint32       `json:"cid"`
-	ParentCID  uint32       `json:"parent_cid"`
-	Extents    []VMDKExtent `json:"extents"`
+	// CreateType is the descriptor's createType ("monolithicSparse", …).
+	CreateType string `json:"create_type"`
+	// CID and ParentCID are the descriptor's content IDs (0xffffffff
+	// for no parent).
+	CID       uint32 `json:"cid"`
+	ParentCID uint32 `json:"parent_cid"`
+	// Extents are the extents in descriptor order.
+	Extents []VMDKExtent `json:"extents"`
 }
 
 // VMDKExtent is one extent of a VMDK, as qemu's VmdkExtentInfo shows it.

@@ -13,7 +13,8 @@ const probeSize = 2048
 // Inspect describes the image of size bytes read through r.
 //
 // With format "" it probes as qemu-img does: the first format whose
-// signature matches the first 2 KiB wins, and a file nothing matches is raw.
+// signature matches the first 2 KiB wins (zero-padded when the file is
+// shorter, as in qemu), and a file nothing matches is raw.
 // A fixed VHD has only a footer, so it probes as raw, as in qemu-img; pass
 // format "vpc" to read it as VHD. A file qemu-img would open as a format
 // instar does not parse fails with ErrUnsupportedFormat.
@@ -43,13 +44,16 @@ func Inspect(r io.ReaderAt, size int64, format string) (*Image, error) {
 }
 
 // probe returns the name of the format the file's first bytes match.
+// Like qemu (find_image_format), it always probes a full 2 KiB buffer: past
+// the end of a shorter file the buffer is zero, because qemu's file driver
+// reads zeros there. An empty file is raw without probing.
 func probe(r io.ReaderAt, size int64) (string, error) {
-	n := int64(probeSize)
-	if size < n {
-		n = size
+	if size == 0 {
+		return formatRaw, nil
 	}
-	head := make([]byte, n)
-	if _, err := r.ReadAt(head, 0); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
+	head := make([]byte, probeSize)
+	n := min(size, probeSize)
+	if _, err := r.ReadAt(head[:n], 0); err != nil && !(errors.Is(err, io.EOF) && n == size) {
 		return "", fmt.Errorf("info: reading the first %d bytes: %w", n, err)
 	}
 	for _, p := range parsers {

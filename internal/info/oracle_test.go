@@ -3,6 +3,8 @@ package info
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"syscall"
 	"testing"
@@ -15,35 +17,45 @@ import (
 // it, and add the host facts.
 func entryFor(t *testing.T, path, format string) Entry {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := Inspect(f, st.Size(), format)
+	got, err := inspectFile(path, format)
 	if err != nil {
 		t.Fatalf("Inspect(%s, %q): %v", path, format, err)
-	}
-	wire, err := json.Marshal(im)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got Image
-	if err := json.Unmarshal(wire, &got); err != nil {
-		t.Fatal(err)
-	}
-	if err := got.Validate(); err != nil {
-		t.Fatalf("Validate(%s): %v\n%s", path, err, wire)
 	}
 	actual := allocated(t, path)
 	for _, x := range got.ExtentFiles(path) {
 		actual += allocated(t, x)
 	}
-	return Entry{Filename: path, ActualSize: actual, Image: &got}
+	return Entry{Filename: path, ActualSize: actual, Image: got}
+}
+
+// inspectFile is one guest run: Inspect on an opened file, then the JSON
+// round trip and Validate the host does.
+func inspectFile(path, format string) (*Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	im, err := Inspect(f, st.Size(), format)
+	if err != nil {
+		return nil, err
+	}
+	wire, err := json.Marshal(im)
+	if err != nil {
+		return nil, err
+	}
+	var got Image
+	if err := json.Unmarshal(wire, &got); err != nil {
+		return nil, err
+	}
+	if err := got.Validate(); err != nil {
+		return nil, fmt.Errorf("%w\n%s", err, wire)
+	}
+	return &got, nil
 }
 
 // allocated is the host allocation of a file, as qemu's file driver
@@ -150,4 +162,82 @@ func TestVHDXMatchesQemu(t *testing.T) {
 		{"fixed", []string{"-f", "vhdx", "-o", "subformat=fixed", "f.vhdx", "8M"}, "f.vhdx", ""},
 		{"100G", []string{"-f", "vhdx", "h.vhdx", "100G"}, "h.vhdx", ""},
 	})
+}
+
+func TestQcow2MatchesQemu(t *testing.T) {
+	runFormatCases(t, []formatCase{
+		{"default", []string{"-f", "qcow2", "q.qcow2", "1G"}, "q.qcow2", ""},
+		{"forced", []string{"-f", "qcow2", "qf.qcow2", "10M"}, "qf.qcow2", "qcow2"},
+		{"compat=0.10", []string{"-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "10M"}, "v2.qcow2", ""},
+		{"compat=0.10 refcount_bits", []string{"-f", "qcow2", "-o", "compat=0.10,cluster_size=4k", "v2b.qcow2", "100M"}, "v2b.qcow2", ""},
+		{"cluster_size=512", []string{"-f", "qcow2", "-o", "cluster_size=512", "c512.qcow2", "1M"}, "c512.qcow2", ""},
+		{"cluster_size=2M", []string{"-f", "qcow2", "-o", "cluster_size=2M", "c2m.qcow2", "1T"}, "c2m.qcow2", ""},
+		{"extended_l2", []string{"-f", "qcow2", "-o", "extended_l2=on,cluster_size=128k", "el2.qcow2", "1G"}, "el2.qcow2", ""},
+		{"lazy_refcounts", []string{"-f", "qcow2", "-o", "lazy_refcounts=on", "lazy.qcow2", "1G"}, "lazy.qcow2", ""},
+		{"refcount_bits=1", []string{"-f", "qcow2", "-o", "refcount_bits=1", "r1.qcow2", "1G"}, "r1.qcow2", ""},
+		{"refcount_bits=64", []string{"-f", "qcow2", "-o", "refcount_bits=64", "r64.qcow2", "1G"}, "r64.qcow2", ""},
+		{"zstd", []string{"-f", "qcow2", "-o", "compression_type=zstd", "z.qcow2", "1G"}, "z.qcow2", ""},
+		{"preallocation=metadata", []string{"-f", "qcow2", "-o", "preallocation=metadata", "pm.qcow2", "64M"}, "pm.qcow2", ""},
+		{"preallocation=falloc", []string{"-f", "qcow2", "-o", "preallocation=falloc", "pf.qcow2", "8M"}, "pf.qcow2", ""},
+		{"data_file", []string{"-f", "qcow2", "-o", "data_file=q.data", "df.qcow2", "1M"}, "df.qcow2", ""},
+		{"data_file_raw", []string{"-f", "qcow2", "-o", "data_file=qr.data,data_file_raw=on", "dfr.qcow2", "1M"}, "dfr.qcow2", ""},
+		{"backing", []string{"-f", "qcow2", "-b", "q.qcow2", "-F", "qcow2", "child.qcow2"}, "child.qcow2", ""},
+		{"backing raw in dir", []string{"-f", "qcow2", "-u", "-b", "sub/base.raw", "-F", "raw", "craw.qcow2", "1M"}, "craw.qcow2", ""},
+		{"backing absolute", []string{"-f", "qcow2", "-u", "-b", "/nonexistent/base.qcow2", "-F", "qcow2", "cabs.qcow2", "1M"}, "cabs.qcow2", ""},
+		{"backing protocol-like", []string{"-f", "qcow2", "-u", "-b", "nbd:host:10809", "-F", "raw", "cnbd.qcow2", "1M"}, "cnbd.qcow2", ""},
+		{"backing non-ASCII", []string{"-f", "qcow2", "-u", "-b", "b\u00e4se \U0001F600.qcow2", "-F", "qcow2", "cu.qcow2", "1M"}, "cu.qcow2", ""},
+		{"missing backing", []string{"-f", "qcow2", "-u", "-b", "gone.qcow2", "-F", "qcow2", "orphan.qcow2", "1M"}, "orphan.qcow2", ""},
+		{"huge", []string{"-f", "qcow2", "-o", "cluster_size=2M", "huge.qcow2", "1000P"}, "huge.qcow2", ""},
+		{"odd size", []string{"-f", "qcow2", "odd.qcow2", "1000"}, "odd.qcow2", ""},
+	})
+}
+
+// TestQcow2FeatureBitsMatchQemu sets the dirty and corrupt bits of the
+// incompatible features field (qcow2 header offset 72) of a qemu-made image
+// and compares the rendering: qemu-img prints "cleanly shut down: no" and
+// "corrupt: true" for them.
+func TestQcow2FeatureBitsMatchQemu(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	t.Chdir(t.TempDir())
+	const incompatibleLowByte = 72 + 7
+	for _, bits := range []byte{1, 2, 3} {
+		name := fmt.Sprintf("bits%d.qcow2", bits)
+		create(t, "-f", "qcow2", "-o", "lazy_refcounts=on", name, "1M")
+		f, err := os.OpenFile(name, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.WriteAt([]byte{bits}, incompatibleLowByte)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareWithQemu(t, []Entry{entryFor(t, name, "")}, name)
+	}
+}
+
+func TestVMDKMatchesQemu(t *testing.T) {
+	runFormatCases(t, []formatCase{
+		{"monolithicSparse", []string{"-f", "vmdk", "m.vmdk", "1G"}, "m.vmdk", ""},
+		{"monolithicSparse-f", []string{"-f", "vmdk", "m2.vmdk", "10M"}, "m2.vmdk", "vmdk"},
+		{"streamOptimized", []string{"-f", "vmdk", "-o", "subformat=streamOptimized", "s.vmdk", "1G"}, "s.vmdk", ""},
+		{"monolithicFlat", []string{"-f", "vmdk", "-o", "subformat=monolithicFlat", "f.vmdk", "10M"}, "f.vmdk", ""},
+		{"twoGbMaxExtentFlat", []string{"-f", "vmdk", "-o", "subformat=twoGbMaxExtentFlat", "tf.vmdk", "5G"}, "tf.vmdk", ""},
+		{"adapter and hwversion", []string{"-f", "vmdk", "-o", "adapter_type=lsilogic,hwversion=6,zeroed_grain=on", "a.vmdk", "100M"}, "a.vmdk", ""},
+		{"backing", []string{"-f", "vmdk", "-b", "m.vmdk", "-F", "vmdk", "child.vmdk"}, "child.vmdk", ""},
+	})
+	// qemu-img cannot create a VMDK child of a missing parent; remove the
+	// parent afterwards. Plain info still succeeds.
+	create(t, "-f", "vmdk", "gone.vmdk", "1M")
+	create(t, "-f", "vmdk", "-b", "gone.vmdk", "-F", "vmdk", "orphan.vmdk")
+	if err := os.Remove("gone.vmdk"); err != nil {
+		t.Fatal(err)
+	}
+	compareWithQemu(t, []Entry{entryFor(t, "orphan.vmdk", "")}, "orphan.vmdk")
+
+	// Split sparse extents are refused until their headers can be read.
+	create(t, "-f", "vmdk", "-o", "subformat=twoGbMaxExtentSparse", "ts.vmdk", "3G")
+	if _, err := inspectFile("ts.vmdk", ""); !errors.Is(err, ErrUnsupportedFeature) {
+		t.Errorf("Inspect(twoGbMaxExtentSparse) = %v, want ErrUnsupportedFeature", err)
+	}
 }

@@ -4,15 +4,17 @@ import (
 	"io"
 	"math"
 
+	"github.com/instar-go/instar/formats/qcow2"
 	"github.com/instar-go/instar/formats/vhd"
 	"github.com/instar-go/instar/formats/vhdx"
+	"github.com/instar-go/instar/formats/vmdk"
 )
 
 // Format names, as qemu calls them.
 const (
 	formatRaw   = "raw"
-	formatQcow2 = "qcow2"
-	formatVMDK  = "vmdk"
+	formatQcow2 = qcow2.FormatName
+	formatVMDK  = vmdk.FormatName
 )
 
 // sectorSize is qemu's BDRV_SECTOR_SIZE: block layer sizes are whole
@@ -40,6 +42,8 @@ type parser struct {
 // parsers are tried in this order when probing.
 var parsers = []parser{
 	{name: formatRaw, parse: parseRaw},
+	{name: qcow2.FormatName, detect: qcow2.Detect, parse: parseQcow2},
+	{name: vmdk.FormatName, detect: vmdk.Detect, parse: parseVMDK},
 	{name: vhd.FormatName, detect: vhd.Detect, parse: parseVPC},
 	{name: vhdx.FormatName, detect: vhdx.Detect, parse: parseVHDX},
 }
