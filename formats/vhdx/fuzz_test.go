@@ -92,8 +92,8 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(fuzzSeed(f, o))
 	}
-	raw := planBytes(f, Options{Size: 16 << 20})
-	f.Add(append([]byte{0}, raw[:1*mib]...))
+	// Raw mode: the input is the whole file (short files, truncation).
+	f.Add(append([]byte{0}, planBytes(f, Options{Size: 16 << 20})[:300*kib]...))
 	f.Add([]byte{0, 'v', 'h', 'd', 'x', 'f', 'i', 'l', 'e'})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, size := fuzzImage(data)

@@ -118,6 +118,13 @@ func TestParseHostile(t *testing.T) {
 			e[logEntryGUIDOff] = 1
 			return b
 		}, nil, ""},
+		{"huge log GUID set, no entry", func(b []byte) []byte {
+			b[header2Offset+hdrLogGUIDOff] = 1
+			le32(b[header2Offset+hdrLogLengthOff:], 64*mib)
+			le64(b[header2Offset+hdrLogOffsetOff:], 8*mib) // the file is grown below
+			setHeaderCRC(b, header2Offset)
+			return append(b, make([]byte, 64*mib)...)
+		}, nil, "assuming it needs replay"},
 		{"log version 1", func(b []byte) []byte {
 			b[header2Offset+hdrLogGUIDOff] = 1
 			le16(b[header2Offset+hdrLogVersionOff:], 1)
@@ -239,7 +246,7 @@ func TestParseHostile(t *testing.T) {
 				if c.field != "" && !strings.Contains(strings.Join(img.Warnings, "\n"), c.field) {
 					t.Errorf("warnings %q do not mention %q", img.Warnings, c.field)
 				}
-				if img.Info().NeedsLogReplay != (c.name == "log not empty") {
+				if img.Info().NeedsLogReplay != (c.name == "log not empty" || strings.HasPrefix(c.name, "huge log")) {
 					t.Errorf("NeedsLogReplay is %v", img.Info().NeedsLogReplay)
 				}
 				if img.VirtualSize != 16<<20 {

@@ -131,6 +131,10 @@ const (
 	logEntryHdrUsed   = 48
 	logSectorSize     = 4 * kib // entries start on 4 KiB boundaries
 	logScanChunk      = 1 * mib // the log is scanned this much at a time
+	// logScanLimit bounds the time spent on a hostile log. Real logs are
+	// 1 MiB (qemu's and Hyper-V's default); a longer one is scanned this
+	// far and, if no entry turns up, assumed to need replay.
+	logScanLimit = 32 * mib
 )
 
 // Block size, sector size and virtual size limits (MS-VHDX 2.6.2.1-2.6.2.5).

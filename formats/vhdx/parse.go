@@ -21,7 +21,7 @@ func Detect(head []byte) bool {
 // its items. It never reads the BAT or payload, so its cost does not grow
 // with the virtual size, and it holds at most about 1.3 MiB. Only when the
 // active header says the log is in use does it scan the log, 1 MiB at a
-// time, for an entry that still needs replay.
+// time and at most 32 MiB, for an entry that still needs replay.
 //
 // Every offset, length and count is checked against the structure that
 // holds it and against size before it is used. Problems in the bytes are
@@ -204,10 +204,13 @@ func (p *parser) parseLog() error {
 		return formatErr(ErrUnsupported, base+hdrLogVersionOff, "header log version", "log version %d is not %d", h.LogVersion, logVersion)
 	}
 	found, err := p.findLogEntry()
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if !found {
+	case found:
+	case h.LogLength > logScanLimit:
+		p.warn("the log GUID is set and the %d-byte log is longer than the %d bytes scanned for entries; assuming it needs replay", h.LogLength, logScanLimit)
+	default:
 		p.img.LogNeedsReplay = false
 		p.warn("the log GUID is set but no log entry carries it; the log is empty, as qemu also concludes")
 	}
@@ -217,12 +220,13 @@ func (p *parser) parseLog() error {
 // findLogEntry reports whether any 4 KiB sector of the log starts a log
 // entry header that carries the active header's LogGUID: an entry of the
 // current log that a writer must replay. Entry checksums are not checked.
-// The log is read a chunk at a time, so memory stays bounded whatever its
-// length (which the caller has checked against the file).
+// The log is read a chunk at a time and at most logScanLimit of it, so
+// memory and time stay bounded whatever length it claims.
 func (p *parser) findLogEntry() (bool, error) {
 	h := p.img.Header
-	buf := make([]byte, min(logScanChunk, int(h.LogLength)))
-	for done := uint64(0); done < uint64(h.LogLength); done += uint64(len(buf)) {
+	scan := min(uint64(h.LogLength), logScanLimit)
+	buf := make([]byte, min(logScanChunk, scan))
+	for done := uint64(0); done < scan; done += uint64(len(buf)) {
 		off := int64(h.LogOffset + done)
 		n, err := p.r.ReadAt(buf, off)
 		if n < len(buf) {
