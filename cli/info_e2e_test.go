@@ -7,13 +7,14 @@ import (
 	"testing"
 )
 
-// infoImages are images made by qemu-img, one per format and subformat
-// instar inspects: each is created in the test directory with these
-// qemu-img create arguments (the file name comes first).
+// infoImages are one image per format and subformat instar inspects, as
+// create arguments for both qemu-img and instar (instar does not make the
+// multi-file VMDK subformats, so those come from qemu-img only).
 var infoImages = []struct {
-	name string
-	args []string
-	fmt  string // passed as -f to both tools, when probing cannot know
+	name     string
+	args     []string
+	fmt      string // passed as -f to both tools, when probing cannot know
+	qemuOnly bool
 }{
 	{name: "r.img", args: []string{"-f", "raw"}},
 	{name: "odd.img", args: []string{"-f", "raw"}}, // a size that is no multiple of 512
@@ -24,6 +25,15 @@ var infoImages = []struct {
 	{name: "d.vhdx", args: []string{"-f", "vhdx"}},
 	{name: "fixed.vhdx", args: []string{"-f", "vhdx", "-o", "subformat=fixed"}},
 	{name: "bs.vhdx", args: []string{"-f", "vhdx", "-o", "block_size=1M,log_size=1M"}},
+	{name: "v3.qcow2", args: []string{"-f", "qcow2"}, qemuOnly: true},
+	{name: "v2.qcow2", args: []string{"-f", "qcow2", "-o", "compat=0.10"}, qemuOnly: true},
+	{name: "opts.qcow2", args: []string{"-f", "qcow2", "-o", "cluster_size=4k,lazy_refcounts=on,refcount_bits=1"}, qemuOnly: true},
+	{name: "l2.qcow2", args: []string{"-f", "qcow2", "-o", "cluster_size=32k,extended_l2=on,compression_type=zstd"}, qemuOnly: true},
+	{name: "meta.qcow2", args: []string{"-f", "qcow2", "-o", "preallocation=metadata"}, qemuOnly: true},
+	{name: "sparse.vmdk", args: []string{"-f", "vmdk"}, qemuOnly: true},
+	{name: "stream.vmdk", args: []string{"-f", "vmdk", "-o", "subformat=streamOptimized"}, qemuOnly: true},
+	{name: "flat.vmdk", args: []string{"-f", "vmdk", "-o", "subformat=monolithicFlat"}, qemuOnly: true},
+	{name: "twogbf.vmdk", args: []string{"-f", "vmdk", "-o", "subformat=twoGbMaxExtentFlat"}, qemuOnly: true},
 }
 
 // makeInfoImages creates every one of infoImages in dir twice: with
@@ -39,7 +49,9 @@ func makeInfoImages(t *testing.T, dir string) {
 			return append(append([]string{"create", "-q"}, im.args...), name, size)
 		}
 		qemuImg(t, dir, args("q-"+im.name)...)
-		instarOK(t, dir, args("i-"+im.name)...)
+		if !im.qemuOnly {
+			instarOK(t, dir, args("i-"+im.name)...)
+		}
 	}
 }
 
@@ -50,8 +62,12 @@ func TestInfoMatchesQemuImg(t *testing.T) {
 	makeInfoImages(t, dir)
 	inSandbox(t, func(t *testing.T, sandbox string) {
 		for _, im := range infoImages {
-			for _, name := range []string{"q-" + im.name, "i-" + im.name} {
-				for _, out := range []string{"--output=human", "--output=json"} {
+			names := []string{"q-" + im.name}
+			if !im.qemuOnly {
+				names = append(names, "i-"+im.name)
+			}
+			for _, name := range names {
+				for _, out := range infoOutputs(sandbox) {
 					args := []string{"info", out}
 					if im.fmt != "" {
 						args = append(args, "-f", im.fmt)
@@ -66,6 +82,17 @@ func TestInfoMatchesQemuImg(t *testing.T) {
 			}
 		}
 	})
+}
+
+// infoOutputs lists the --output modes to compare in a sandbox mode. The
+// guest returns the same description for both and the host renders it, so
+// in the (slower) KVM sandbox JSON alone shows the guest's answer is right;
+// in-process runs check the rendering of both.
+func infoOutputs(sandbox string) []string {
+	if sandbox == "--sandbox=kvm" {
+		return []string{"--output=json"}
+	}
+	return []string{"--output=human", "--output=json"}
 }
 
 // TestInfoHostileFiles checks that files which are no disk images get a
