@@ -29,6 +29,9 @@ var blockStateNames = map[BlockState]string{
 	BlockPartiallyPresent: "partially-present",
 }
 
+// MarshalText returns the String form.
+func (s BlockState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
 func (s BlockState) String() string {
 	if n, ok := blockStateNames[s]; ok {
 		return n

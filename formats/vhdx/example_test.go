@@ -120,3 +120,33 @@ func ExampleOptions_Validate() {
 	// true true
 	// 16 32
 }
+
+// Detect recognises a VHDX file from its first bytes, so a caller can try
+// each format in turn.
+func ExampleDetect() {
+	p, _ := vhdx.PlanImage(vhdx.Options{Size: 1 << 20})
+	head := make([]byte, 4096)
+	p.ReadAt(head, 0)
+	fmt.Println(vhdx.Detect(head), vhdx.Detect([]byte("QFI\xfb")))
+	// Output:
+	// true false
+}
+
+// BlockEntry reads one BAT entry without loading the BAT.
+func ExampleImage_BlockEntry() {
+	p, _ := vhdx.PlanImage(vhdx.Options{Size: 64 << 20, Subformat: vhdx.SubformatFixed, BlockStateZero: new(bool)})
+	img, err := vhdx.Parse(p, p.Size)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, n := range []uint64{0, 7} {
+		e, err := img.BlockEntry(p, p.Size, n)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("block %d: %v at %d MiB\n", n, e.State, e.FileOffset>>20)
+	}
+	// Output:
+	// block 0: fully-present at 8 MiB
+	// block 7: fully-present at 64 MiB
+}

@@ -41,6 +41,7 @@ var planCases = []planCase{
 	{"64T", "block_size=8M", Options{Size: MaxVirtualSize, BlockSize: 8 << 20}},
 	{"64T", "block_size=256M,log_size=16M", Options{Size: MaxVirtualSize, BlockSize: 256 << 20, LogSize: 16 << 20}},
 	{"1G", "block_size=1", Options{Size: 1 << 30, BlockSize: 1}},
+	{"2G", "block_size=0", Options{Size: 2 << 30, BlockSize: 0}},
 	{"1G", "block_size=256M", Options{Size: 1 << 30, BlockSize: 256 << 20}},
 	{"1G", "block_size=1G", Options{Size: 1 << 30, BlockSize: 1 << 30}}, // clamped to 256 MiB
 	{"2G", "log_size=4M", Options{Size: 2 << 30, LogSize: 4 << 20}},
