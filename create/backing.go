@@ -41,8 +41,10 @@ type lookupFunc func(r io.ReaderAt, size int64, b *BackingInfo) error
 
 // lookups holds the lookup of every non-raw format.
 var lookups = map[Format]lookupFunc{
-	VPC:  lookupVPC,
-	VHDX: lookupVHDX,
+	Qcow2: lookupQcow2,
+	VMDK:  lookupVMDK,
+	VPC:   lookupVPC,
+	VHDX:  lookupVHDX,
 }
 
 // LookupBacking detects the format of a backing file of size bytes from its

@@ -31,8 +31,8 @@ func ceiling(o *Options) (ceilingRow, error) {
 func checkExplicitSize(o *Options) error {
 	rounded, err := RoundToSector(o.Size)
 	row, cerr := ceiling(o)
-	if cerr != nil {
-		return nil
+	if cerr != nil || row.max == 0 {
+		return nil // no row, or invalid options already reported
 	}
 	if err != nil || rounded > row.max {
 		return wrapError(InvalidSize, fmt.Sprintf("Image size %d is too large for %s: the maximum is %d bytes", o.Size, row.what, row.max), ErrTooLarge)

@@ -17,6 +17,8 @@ const (
 // ceilingRows holds the ceiling row of each non-raw target, taken from its
 // format package.
 var ceilingRows = map[Format]func(o *Options) ceilingRow{
+	Qcow2: qcow2Ceiling,
+	VMDK:  vmdkCeiling,
 	VPC: func(o *Options) ceilingRow {
 		sub, _ := vhd.ParseSubformat(orDefault(o.Subformat, "dynamic"))
 		return ceilingRow{

@@ -14,19 +14,34 @@ type ceilingCase struct {
 	format string
 	opts   []string
 	max    int64
+	// diff names a deliberate difference: qemu-img accepts sizes above
+	// the row's maximum there.
+	diff string
+	// slow marks a row whose maximum takes qemu-img seconds to write (it
+	// writes every refcount block or BAT entry); qemu-img is then asked
+	// only to refuse one step above, and instar checks both sides.
+	slow bool
 }
 
 // ceilingCases lists every row instar creates.
 func ceilingCases() []ceilingCase {
 	vpcMax := mustCeiling(VPC, nil)
 	return []ceilingCase{
-		{"raw", nil, mustCeiling(Raw, nil)},
-		{"vpc", nil, vpcMax},
-		{"vpc", []string{"subformat=fixed"}, mustCeiling(VPC, []string{"subformat=fixed"})},
-		{"vpc", []string{"force_size=on"}, mustCeiling(VPC, []string{"force_size=on"})},
-		{"vhdx", nil, mustCeiling(VHDX, nil)},
-		{"vhdx", []string{"subformat=fixed"}, mustCeiling(VHDX, []string{"subformat=fixed"})},
-		{"vhdx", []string{"block_size=1M"}, mustCeiling(VHDX, []string{"block_size=1M"})},
+		{format: "raw", max: mustCeiling(Raw, nil)},
+		{format: "qcow2", max: mustCeiling(Qcow2, nil)},
+		{format: "qcow2", opts: []string{"cluster_size=512"}, max: mustCeiling(Qcow2, []string{"cluster_size=512"}), slow: true},
+		{format: "qcow2", opts: []string{"cluster_size=4k"}, max: mustCeiling(Qcow2, []string{"cluster_size=4k"})},
+		{format: "qcow2", opts: []string{"cluster_size=2M"}, max: mustCeiling(Qcow2, []string{"cluster_size=2M"})},
+		{format: "qcow2", opts: []string{"cluster_size=16k,extended_l2=on"}, max: mustCeiling(Qcow2, []string{"cluster_size=16k,extended_l2=on"})},
+		{format: "qcow2", opts: []string{"extended_l2=on"}, max: mustCeiling(Qcow2, []string{"extended_l2=on"})},
+		{format: "vmdk", max: mustCeiling(VMDK, nil), diff: "qemu-img accepts larger vmdk sizes but its 32-bit grain-table count wraps and the image cannot hold data"},
+		{format: "vmdk", opts: []string{"subformat=streamOptimized"}, max: mustCeiling(VMDK, []string{"subformat=streamOptimized"}), diff: "as monolithicSparse"},
+		{format: "vpc", max: vpcMax},
+		{format: "vpc", opts: []string{"subformat=fixed"}, max: mustCeiling(VPC, []string{"subformat=fixed"})},
+		{format: "vpc", opts: []string{"force_size=on"}, max: mustCeiling(VPC, []string{"force_size=on"})},
+		{format: "vhdx", max: mustCeiling(VHDX, nil)},
+		{format: "vhdx", opts: []string{"subformat=fixed"}, max: mustCeiling(VHDX, []string{"subformat=fixed"})},
+		{format: "vhdx", opts: []string{"block_size=1M"}, max: mustCeiling(VHDX, []string{"block_size=1M"}), slow: true},
 	}
 }
 
@@ -61,10 +76,12 @@ func TestCeilingMatchesQemu(t *testing.T) {
 			for _, o := range c.opts {
 				args = append(args, "-o", o)
 			}
-			q := runQemuCreate(t, dir, append(args, "x", strconv.FormatInt(size, 10))...)
-			removeAll(t, filepath.Join(dir, "x"))
-			if q.ok != (size == c.max) {
-				t.Errorf("%s: qemu-img ok=%v %s; the table says the maximum is %d", name, q.ok, q.stderr, c.max)
+			if !c.slow || size > c.max {
+				q := runQemuCreate(t, dir, append(args, "x", strconv.FormatInt(size, 10))...)
+				removeAll(t, filepath.Join(dir, "x"))
+				if q.ok != (size == c.max) && (c.diff == "" || size == c.max) {
+					t.Errorf("%s: qemu-img ok=%v %s; the table says the maximum is %d", name, q.ok, q.stderr, c.max)
+				}
 			}
 			_, err := ParseRequest(&Request{Format: c.format, Filename: "x", Size: strconv.FormatInt(size, 10), Options: c.opts})
 			switch {
@@ -84,9 +101,9 @@ type discard struct{}
 
 func (discard) WriteAt(p []byte, _ int64) (int, error) { return len(p), nil }
 
-// anyBackingTargets are the targets that stack on a backing of any format,
+// anyBackingTargets are the targets that stack on a backing of any format
 // so a raw backing of any size reaches their ceiling check.
-var anyBackingTargets = map[string]bool{"qcow2": true, "vmdk": true}
+var anyBackingTargets = map[string]bool{"qcow2": true}
 
 // TestBackingTooLarge checks that a backing larger than a target's row is
 // refused before planning with BACKING_SIZE_TOO_LARGE and a hint, and that a

@@ -11,9 +11,11 @@ type planner func(o *Options, req *Request, size int64, b *BackingInfo) (p *plan
 
 // planners holds one entry per target format.
 var planners = map[Format]planner{
-	Raw:  planRaw,
-	VPC:  planVPC,
-	VHDX: planVHDX,
+	Raw:   planRaw,
+	Qcow2: planQcow2,
+	VMDK:  planVMDK,
+	VPC:   planVPC,
+	VHDX:  planVHDX,
 }
 
 // Create makes the image a request describes, in-process: it validates the

@@ -5,8 +5,10 @@ import (
 	"io"
 	"strings"
 
+	"github.com/instar-go/instar/formats/qcow2"
 	"github.com/instar-go/instar/formats/vhd"
 	"github.com/instar-go/instar/formats/vhdx"
+	"github.com/instar-go/instar/formats/vmdk"
 )
 
 // Probe sizes: formats are recognised from the first 4 KiB of a file, and a
@@ -21,6 +23,8 @@ var headDetectors = []struct {
 	format Format
 	detect func(head []byte) bool
 }{
+	{Qcow2, qcow2.Detect},
+	{VMDK, vmdk.Detect},
 	{VPC, vhd.Detect},
 	{VHDX, vhdx.Detect},
 }

@@ -14,8 +14,10 @@ replace (
 
 require (
 	github.com/hashicorp/go-multierror v1.1.1
+	github.com/instar-go/instar/formats/qcow2 v0.0.0-00010101000000-000000000000
 	github.com/instar-go/instar/formats/vhd v0.0.0-00010101000000-000000000000
 	github.com/instar-go/instar/formats/vhdx v0.0.0-00010101000000-000000000000
+	github.com/instar-go/instar/formats/vmdk v0.0.0-00010101000000-000000000000
 	github.com/instar-go/instar/internal v0.0.0-00010101000000-000000000000
 )
 

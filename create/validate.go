@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/instar-go/instar/formats/qcow2"
 	"github.com/instar-go/instar/formats/vhdx"
+	"github.com/instar-go/instar/formats/vmdk"
 )
 
 // differencingTargets lists the targets that can record a backing file
@@ -126,20 +128,10 @@ func (o *Options) validateFilePrealloc(p *problemList) {
 	}
 }
 
-// qcow2 limits from qemu's qcow2 driver.
-const (
-	qcow2MinClusterSize   = 512
-	qcow2MaxClusterSize   = 2 << 20
-	qcow2MinExtL2Cluster  = 16 << 10
-	qcow2MaxRefcountBits  = 64
-	qcow2MaxBackingName   = 1023
-	qcow2DefaultRefcounts = 16
-)
-
 // validateQcow2 checks the qcow2 rules qemu's driver applies.
 func (o *Options) validateQcow2(p *problemList) {
 	cs := o.ClusterSize
-	if cs < qcow2MinClusterSize || cs > qcow2MaxClusterSize || cs&(cs-1) != 0 {
+	if cs < qcow2.MinClusterSize || cs > qcow2.MaxClusterSize || cs&(cs-1) != 0 {
 		p.add(InvalidOption, fmt.Sprintf("Cluster size must be a power of two between 512 and 2048k (got cluster_size=%d)", cs))
 	}
 	v2 := false
@@ -152,9 +144,9 @@ func (o *Options) validateQcow2(p *problemList) {
 		p.add(InvalidOption, fmt.Sprintf("Parameter 'compat' does not accept value '%s' (allowed: 0.10, v2, 1.1, v3)", o.Compat))
 	}
 	rb := o.RefcountBits
-	if rb < 1 || rb > qcow2MaxRefcountBits || rb&(rb-1) != 0 {
+	if rb < qcow2.MinRefcountBits || rb > qcow2.MaxRefcountBits || rb&(rb-1) != 0 {
 		p.add(InvalidOption, fmt.Sprintf("Refcount width must be a power of two and may not exceed 64 bits (got refcount_bits=%d)", rb))
-	} else if v2 && rb != qcow2DefaultRefcounts {
+	} else if v2 && rb != qcow2.DefaultRefcountBits {
 		p.add(InvalidOption, fmt.Sprintf("Different refcount widths than 16 bits require compatibility level 1.1 or above (use version=v3 or greater) (got refcount_bits=%d with compat=0.10)", rb))
 	}
 	if v2 && o.LazyRefcounts {
@@ -164,7 +156,7 @@ func (o *Options) validateQcow2(p *problemList) {
 		if v2 {
 			p.add(InvalidOption, "Extended L2 entries are only supported with compatibility level 1.1 and above (use version=v3 or greater)")
 		}
-		if cs < qcow2MinExtL2Cluster {
+		if cs < qcow2.MinExtendedL2ClusterSize {
 			p.add(InvalidOption, fmt.Sprintf("Extended L2 entries are only supported with cluster sizes of at least 16384 bytes (got cluster_size=%d)", cs))
 		}
 	}
@@ -182,8 +174,8 @@ func (o *Options) validateQcow2(p *problemList) {
 		if o.Preallocation != PreallocOff && !o.ExtendedL2 {
 			p.add(InvalidOption, fmt.Sprintf("Backing file and preallocation can only be used at the same time if extended_l2 is on (got preallocation=%s)", o.Preallocation))
 		}
-		if len(o.BackingFile) > qcow2MaxBackingName && len(o.BackingFile) <= MaxBackingPath {
-			p.add(ParentNameTooLong, fmt.Sprintf("Backing file name too long: %d bytes, qcow2 records at most %d", len(o.BackingFile), qcow2MaxBackingName))
+		if len(o.BackingFile) > qcow2.MaxBackingFileName && len(o.BackingFile) <= MaxBackingPath {
+			p.add(ParentNameTooLong, fmt.Sprintf("Backing file name too long: %d bytes, qcow2 records at most %d", len(o.BackingFile), qcow2.MaxBackingFileName))
 		}
 	}
 }
@@ -206,6 +198,9 @@ func (o *Options) validateVMDK(p *problemList) {
 	o.validateChoice(p, keyAdapterType, o.AdapterType, "ide", "buslogic", "lsilogic", "legacyESX")
 	if o.Compat6 && o.HWVersion != "" && o.HWVersion != "undefined" {
 		p.add(InvalidOption, fmt.Sprintf("compat6 cannot be enabled with hwversion set (got hwversion=%s)", o.HWVersion))
+	}
+	if len(o.BackingFile) > vmdk.MaxBackingFileLen && len(o.BackingFile) <= MaxBackingPath {
+		p.add(ParentNameTooLong, fmt.Sprintf("Backing file name too long: %d bytes, a VMDK descriptor records at most %d", len(o.BackingFile), vmdk.MaxBackingFileLen))
 	}
 	o.validateFilePrealloc(p)
 }
