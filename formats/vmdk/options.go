@@ -16,11 +16,12 @@ const (
 
 	// MaxVirtualSize is the largest virtual size for which qemu-img 7.2
 	// writes a consistent monolithicSparse or streamOptimized image:
-	// 2^32 − 1 grains of 64 KiB (256 TiB − 64 KiB). qemu-img accepts
-	// larger sizes but counts grains in 32 bits, so one sector more wraps
-	// the count and it writes a grain directory that covers nothing —
-	// an image that cannot hold data. PlanImage refuses those.
-	MaxVirtualSize = (1<<32 - 1) * GrainSize
+	// 2^32 − 512 grains of 64 KiB (256 TiB − 32 MiB). qemu-img accepts
+	// larger sizes, but it rounds the grain-table count up in 32-bit
+	// arithmetic, so one sector more wraps it and qemu writes grain
+	// directories that cover nothing: an image that cannot hold data.
+	// PlanImage refuses those sizes.
+	MaxVirtualSize = (1<<32 - 512) * GrainSize
 
 	// GrainSize is the grain (cluster) size qemu-img writes, in bytes.
 	GrainSize = grainSectors * SectorSize
@@ -92,7 +93,7 @@ func (o *Options) Validate() error {
 	case o.Size < MinVirtualSize:
 		return optionErr(ErrInvalidOption, "size", fmt.Sprint(o.Size), "a vmdk needs a virtual size of at least %d bytes", MinVirtualSize)
 	case o.Size > MaxVirtualSize:
-		return optionErr(ErrTooLarge, "size", fmt.Sprint(o.Size), "exceeds %d bytes (256 TiB − 64 KiB), the largest vmdk qemu-img writes consistently; use qcow2 or vhdx for a larger disk", int64(MaxVirtualSize))
+		return optionErr(ErrTooLarge, "size", fmt.Sprint(o.Size), "exceeds %d bytes (256 TiB − 32 MiB), the largest vmdk qemu-img writes consistently; use qcow2 or vhdx for a larger disk", int64(MaxVirtualSize))
 	}
 	if o.Subformat.MultiFile() {
 		return optionErr(ErrMultiFile, "subformat", o.Subformat.String(), "multi-file VMDK output is not supported; use monolithicSparse or streamOptimized")

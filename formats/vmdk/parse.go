@@ -126,12 +126,15 @@ func parseSparse(r io.ReaderAt, size int64, head []byte) (*Image, error) {
 	if h.DescriptorOffset == 0 || h.DescriptorSize == 0 {
 		return nil, formatErr(ErrUnsupported, offDescriptorOffset, "sparse header descriptorOffset", "this sparse extent has no embedded descriptor; it is one extent of a multi-file VMDK, open the descriptor file that names it")
 	}
-	descOff, ok1 := sectorsToBytes(h.DescriptorOffset)
-	descLen, ok2 := sectorsToBytes(h.DescriptorSize)
-	if !ok1 || !ok2 || descLen > MaxDescriptorSize {
+	descOff, ok := sectorsToBytes(h.DescriptorOffset)
+	if !ok || descOff >= size {
+		return nil, formatErr(ErrCorrupt, offDescriptorOffset, "sparse header descriptorOffset", "descriptor at sector %d is beyond the end of the %d-byte file", h.DescriptorOffset, size)
+	}
+	descLen, ok := sectorsToBytes(h.DescriptorSize)
+	if !ok || descLen > MaxDescriptorSize {
 		return nil, formatErr(ErrCorrupt, offDescriptorSize, "sparse header descriptorSize", "descriptor of %d sectors at sector %d exceeds the %d-byte limit", h.DescriptorSize, h.DescriptorOffset, MaxDescriptorSize)
 	}
-	if descOff > size || descLen > size-descOff {
+	if descLen > size-descOff {
 		return nil, formatErr(ErrCorrupt, offDescriptorOffset, "sparse header descriptorOffset", "descriptor (sectors %d+%d) extends beyond the end of the %d-byte file", h.DescriptorOffset, h.DescriptorSize, size)
 	}
 	text := make([]byte, descLen)

@@ -239,7 +239,7 @@ func TestPlanRefusals(t *testing.T) {
 		{"twoGbMaxExtentFlat", Options{Subformat: TwoGbMaxExtentFlat}, ErrMultiFile, "multi-file VMDK output is not supported", nil},
 		{"compat6 with hwversion", Options{Compat6: true, HWVersion: "6"}, ErrInvalidOption, "compat6 cannot be enabled with hwversion set", []string{"-o", "compat6=on,hwversion=6"}},
 		{"size zero", Options{Size: 0}, ErrInvalidOption, "at least 512", nil},
-		{"size above ceiling", Options{Size: MaxVirtualSize + 1}, ErrTooLarge, "256 TiB", nil},
+		{"size above ceiling", Options{Size: MaxVirtualSize + 1}, ErrTooLarge, "256 TiB − 32 MiB", nil},
 		{"quote in backing", Options{BackingFile: `a"b.vmdk`}, ErrPathNotRepresentable, "cannot hold", nil},
 		{"newline in backing", Options{BackingFile: "a\nb.vmdk"}, ErrPathNotRepresentable, "cannot hold", nil},
 		{"long backing", Options{BackingFile: long}, ErrPathNotRepresentable, "records intact", nil},

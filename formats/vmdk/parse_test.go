@@ -1,0 +1,141 @@
+package vmdk
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/instar-go/instar/internal/testenv"
+)
+
+// TestParseQemuImages parses images qemu-img made, of every subformat, and
+// compares the result with what qemu-img info reports for them.
+func TestParseQemuImages(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	for _, c := range []struct {
+		name, size string
+		args       []string
+		descFile   bool // a descriptor file: extents are named, not opened
+	}{
+		{"monolithicSparse", "1G", nil, false},
+		{"streamOptimized", "3G", []string{"-o", "subformat=streamOptimized"}, false},
+		{"zeroed grain lsilogic", "10M", []string{"-o", "zeroed_grain=on,adapter_type=lsilogic,hwversion=8"}, false},
+		{"monolithicFlat", "1G", []string{"-o", "subformat=monolithicFlat"}, true},
+		{"twoGbMaxExtentSparse", "5G", []string{"-o", "subformat=twoGbMaxExtentSparse"}, true},
+		{"twoGbMaxExtentFlat", "4097M", []string{"-o", "subformat=twoGbMaxExtentFlat"}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := qemuCreate(t, t.TempDir(), "img.vmdk", c.size, c.args...)
+			q := infoJSON(t, path)
+			qd := vmdkSpecific(t, q)
+			info := parseFile(t, path).Info()
+
+			if info.VirtualSize != jsonInt(t, q["virtual-size"]) {
+				t.Errorf("virtual size %d, qemu %v", info.VirtualSize, q["virtual-size"])
+			}
+			if info.CID != uint32(jsonInt(t, qd["cid"])) || info.ParentCID != uint32(jsonInt(t, qd["parent-cid"])) {
+				t.Errorf("cid %#x parent %#x, qemu %v %v", info.CID, info.ParentCID, qd["cid"], qd["parent-cid"])
+			}
+			if info.CreateType != qd["create-type"] {
+				t.Errorf("create type %q, qemu %v", info.CreateType, qd["create-type"])
+			}
+			if cs, ok := q["cluster-size"]; ok && !c.descFile && info.ClusterSize != jsonInt(t, cs) {
+				t.Errorf("cluster size %d, qemu %v", info.ClusterSize, cs)
+			}
+			qext, _ := qd["extents"].([]any)
+			if len(qext) != len(info.Extents) {
+				t.Fatalf("%d extents, qemu shows %d: %v", len(info.Extents), len(qext), qext)
+			}
+			for i, x := range qext {
+				qx := x.(map[string]any)
+				e := info.Extents[i]
+				name := e.Filename
+				if name == "" {
+					name = "img.vmdk" // the image file itself
+				}
+				if qx["filename"] != name || qx["format"] != e.Format || jsonInt(t, qx["virtual-size"]) != e.VirtualSize {
+					t.Errorf("extent %d: %+v, qemu %v", i, e, qx)
+				}
+				_, qc := qx["compressed"]
+				if qc != e.Compressed {
+					t.Errorf("extent %d compressed %v, qemu %v", i, e.Compressed, qx)
+				}
+				_, qcs := qx["cluster-size"]
+				if qcs == e.Flat {
+					t.Errorf("extent %d flat %v, qemu shows cluster-size %v", i, e.Flat, qcs)
+				}
+				if qcs && !c.descFile && jsonInt(t, qx["cluster-size"]) != e.ClusterSize {
+					t.Errorf("extent %d cluster size %d, qemu %v", i, e.ClusterSize, qx["cluster-size"])
+				}
+			}
+		})
+	}
+}
+
+// TestParseQemuChild: a child made by qemu-img carries the parent's CID,
+// which Parse reads back, and its hint verbatim.
+func TestParseQemuChild(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	dir := t.TempDir()
+	base := qemuCreate(t, dir, "base.vmdk", "16M")
+	child := qemuCreate(t, dir, "child.vmdk", "16M", "-b", "./base.vmdk", "-F", "vmdk")
+	q := infoJSON(t, child)
+	parent, info := parseFile(t, base).Info(), parseFile(t, child).Info()
+	if info.ParentCID != parent.CID || info.ParentCID != uint32(jsonInt(t, vmdkSpecific(t, q)["parent-cid"])) {
+		t.Errorf("child parentCID %#x, parent CID %#x, qemu %v", info.ParentCID, parent.CID, vmdkSpecific(t, q)["parent-cid"])
+	}
+	if info.BackingFilename != "./base.vmdk" || info.BackingFilename != q["backing-filename"] || info.BackingFormat != q["backing-filename-format"] {
+		t.Errorf("backing %q (%q), qemu %v (%v)", info.BackingFilename, info.BackingFormat, q["backing-filename"], q["backing-filename-format"])
+	}
+}
+
+// TestParseDescriptorFileWithoutExtents: the virtual size of a descriptor
+// file comes from its extent lines alone; the extent files need not exist
+// (qemu-img would fail to open it, Parse does not try).
+func TestParseDescriptorFileWithoutExtents(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	dir := t.TempDir()
+	path := qemuCreate(t, dir, "split.vmdk", "5G", "-o", "subformat=twoGbMaxExtentFlat")
+	want := jsonInt(t, infoJSON(t, path)["virtual-size"])
+	for _, n := range []string{"split-f001.vmdk", "split-f002.vmdk", "split-f003.vmdk"} {
+		testenv.Run(t, "rm", filepath.Join(dir, n))
+	}
+	im := parseFile(t, path)
+	if got := im.Info().VirtualSize; got != want {
+		t.Errorf("virtual size %d, qemu-img said %d with the extents present", got, want)
+	}
+	if !strings.Contains(strings.Join(im.Warnings, "\n"), "other files") {
+		t.Errorf("no warning that data lives elsewhere: %q", im.Warnings)
+	}
+}
+
+// TestDetect compares Detect with qemu-img's probe: a file qemu probes
+// as vmdk either opens as vmdk or fails with a vmdk driver error; one it
+// does not probe opens as raw.
+func TestDetect(t *testing.T) {
+	qemu := testenv.RequireQemuImg(t)
+	dir := t.TempDir()
+	for i, head := range []string{
+		"KDMV\x01",
+		"COWD",
+		"# Disk DescriptorFile\nversion=1\n",
+		"#c\n   \nversion=3\r\n",
+		"\nversion=1\n",
+		"version=4\n",
+		"version=1",
+		"QFI\xfb",
+		"hello",
+	} {
+		path := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.WriteFile(path, []byte(head), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, _, _ := testenv.RunErr(qemu, "info", "--output=json", path)
+		qemuRaw := strings.Contains(string(out), `"format": "raw"`)
+		if got := Detect([]byte(head)); got == qemuRaw {
+			t.Errorf("Detect(%q) = %v, qemu-img probes raw: %v", head, got, qemuRaw)
+		}
+	}
+}
