@@ -191,9 +191,9 @@ func (a *allocator) alloc(n int64) (int64, error) {
 // as are free, returning how many it took.
 func (a *allocator) allocAt(p, n int64) (int64, error) {
 	for {
-		i := int64(0)
-		for i < n && !a.refcounted(p+i) {
-			i++
+		i := n
+		if sp, ok := a.used.nextUsed(p, p+n); ok {
+			i = max(sp.start-p, 0)
 		}
 		err := a.increment(p, i)
 		if err == nil {

@@ -1,8 +1,10 @@
 package qcow2
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -49,7 +51,7 @@ func PlanImage(o Options) (*Plan, error) {
 	}
 	ext := []Extent{{Offset: 0, Length: int64(len(head)), Data: head}}
 	ext = append(ext, l.metadataExtents()...)
-	sort.Slice(ext, func(i, j int) bool { return ext[i].Offset < ext[j].Offset })
+	slices.SortFunc(ext, func(a, b Extent) int { return cmp.Compare(a.Offset, b.Offset) })
 	ext = l.addStaleTables(ext)
 	for i := 1; i < len(ext); i++ {
 		if ext[i-1].Offset+ext[i-1].Length > ext[i].Offset {
@@ -171,23 +173,31 @@ func (l *layout) addStaleTables(ext []Extent) []Extent {
 	var add []Extent
 	for _, st := range l.a.stale {
 		start, end := st.cluster*l.cs, (st.cluster+int64(len(st.entries))*8/l.cs)*l.cs
+		value := l.tableEntry(st.entries)
 		for c := start; c < end; c += l.cs {
 			i := sort.Search(len(ext), func(i int) bool { return ext[i].Offset+ext[i].Length > c })
 			if i < len(ext) && ext[i].Offset < c+l.cs {
 				continue
 			}
-			entries, base := st.entries, (c-start)/8
+			base := (c - start) / 8
 			add = append(add, Extent{Offset: c, Length: l.cs, Fill: func(off int64, p []byte) {
-				fillTable(p, off, 8, func(j int64) uint64 { return l.tableEntry(entries)(base + j) })
+				fillTable(p, off, 8, func(j int64) uint64 { return value(base + j) })
 			}})
 		}
 	}
 	if len(add) == 0 {
 		return ext
 	}
-	ext = append(ext, add...)
-	sort.Slice(ext, func(i, j int) bool { return ext[i].Offset < ext[j].Offset })
-	return ext
+	slices.SortFunc(add, func(a, b Extent) int { return cmp.Compare(a.Offset, b.Offset) })
+	merged := make([]Extent, 0, len(ext)+len(add))
+	for len(ext) > 0 || len(add) > 0 {
+		if len(add) == 0 || (len(ext) > 0 && ext[0].Offset < add[0].Offset) {
+			merged, ext = append(merged, ext[0]), ext[1:]
+		} else {
+			merged, add = append(merged, add[0]), add[1:]
+		}
+	}
+	return merged
 }
 
 // fillTable writes the big-endian entries of a table of entrySize-byte
