@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// kvmPath is the KVM device.
-const kvmPath = "/dev/kvm"
+// kvmPath is the KVM device (a variable so tests can point it elsewhere).
+var kvmPath = "/dev/kvm"
 
 // hostKVM is what every VM on this host shares, queried once.
 type hostKVM struct {

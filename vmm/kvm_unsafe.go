@@ -29,6 +29,18 @@ func ioctl(fd int, req, arg uintptr) (uintptr, error) {
 	return r, nil
 }
 
+// ioctlRun enters the guest. It is a raw syscall: the Go scheduler must not
+// hand this thread's P away while the guest runs, or every exit would wait
+// for a P on a busy host. A long-running guest is still preempted: the
+// runtime's preemption signal makes KVM_RUN return EINTR.
+func ioctlRun(fd int) error {
+	_, _, e := unix.RawSyscall(unix.SYS_IOCTL, uintptr(fd), kvmRunIoctl, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
 // ioctlPtr issues an ioctl whose argument points at a kernel-ABI struct.
 func ioctlPtr[T any](fd int, req uintptr, p *T) (uintptr, error) {
 	r, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), req, uintptr(unsafe.Pointer(p)))

@@ -20,8 +20,7 @@ func (v *vcpu) loop() (status int, exited bool) {
 		if m.isStopped() {
 			return 0, false
 		}
-		_, err := ioctl(v.fd, kvmRunIoctl, 0)
-		if err != nil {
+		if err := ioctlRun(v.fd); err != nil {
 			if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
 				v.exits[ExitInterrupted]++
 				continue

@@ -30,6 +30,10 @@ func main() {
 		b := make([]byte, 4096)
 		n, err := os.NewFile(3, "in").ReadAt(b, 0)
 		fmt.Println("read", n, err == nil)
+	case "getpid":
+		for i := 0; i < 2000; i++ {
+			syscall.Getpid()
+		}
 	case "files":
 		files()
 	case "alloc":
@@ -49,7 +53,7 @@ func main() {
 	case "hog":
 		var keep [][]byte
 		for {
-			keep = append(keep, make([]byte, 1<<20))
+			keep = append(keep, touch(make([]byte, 1<<20)))
 		}
 	case "spew":
 		b := make([]byte, 4096)
@@ -103,8 +107,7 @@ func alloc() {
 	var keep [][]byte
 	total := 0
 	for i := 0; i < 100; i++ {
-		b := make([]byte, 1<<20)
-		b[i] = byte(i)
+		b := touch(make([]byte, 1<<20))
 		total += len(b)
 		if i%10 == 0 {
 			keep = append(keep, b)
@@ -114,6 +117,14 @@ func alloc() {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Println("allocated", total>>20, "MiB, kept", len(keep), "gcs>0", ms.NumGC > 0)
+}
+
+// touch writes every page of b, so that the memory is really used.
+func touch(b []byte) []byte {
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	return b
 }
 
 // goroutines runs many goroutines that talk over channels and a mutex.

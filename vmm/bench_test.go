@@ -1,0 +1,49 @@
+package vmm
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/instar-go/instar/internal/testenv"
+)
+
+// BenchmarkTrivialGuest boots a guest that reads 4 KiB from descriptor 3,
+// prints a line and exits, and reports the median time from VM creation to
+// exit, the setup and run parts, and the exits per run.
+func BenchmarkTrivialGuest(b *testing.B) {
+	testenv.RequireKVM(b)
+	cfg := Config{Path: guestBinary(b), Args: []string{"guest", "trivial"}, Env: fastEnv,
+		Files: []File{{Mode: ReadOnly, Data: make([]byte, 4096)}}}
+	var totals, setups, runs []time.Duration
+	var exits, syscalls, faults int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		res, err := Run(context.Background(), cfg)
+		totals = append(totals, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+		setups = append(setups, res.Stats.Setup)
+		runs = append(runs, res.Stats.Run)
+		for _, n := range res.Stats.Exits {
+			exits += n
+		}
+		syscalls += res.Stats.Exits[ExitSyscall]
+		faults += res.Stats.Exits[ExitPageFault]
+	}
+	b.ReportMetric(float64(median(totals).Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(median(setups).Microseconds())/1000, "setup-ms")
+	b.ReportMetric(float64(median(runs).Microseconds())/1000, "run-ms")
+	b.ReportMetric(float64(exits)/float64(b.N), "exits/op")
+	b.ReportMetric(float64(syscalls)/float64(b.N), "syscalls/op")
+	b.ReportMetric(float64(faults)/float64(b.N), "faults/op")
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
