@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/instar-go/instar/internal/testenv"
@@ -17,7 +18,8 @@ import (
 // renders both ways.
 //
 // Seeds: the hostile table, and small images of every format and subformat
-// that qemu-img makes when it is installed.
+// that qemu-img makes when it is installed — except vhdx, whose smallest
+// image is 8 MiB, too large to fuzz; formats/vhdx fuzzes its own parser.
 func FuzzInspect(f *testing.F) {
 	for _, data := range hostileInputs() {
 		f.Add(data)
@@ -44,6 +46,9 @@ func FuzzInspect(f *testing.F) {
 			}
 			if err := back.Validate(); err != nil {
 				t.Fatalf("format %q: decoded Image does not validate: %v", format, err)
+			}
+			if !reflect.DeepEqual(im, &back) {
+				t.Fatalf("format %q: JSON round trip changed the image:\n%+v\n%+v", format, im, back)
 			}
 			e := []Entry{{Filename: "dir/f", ActualSize: int64(len(data)), Image: &back}}
 			var b bytes.Buffer
@@ -75,7 +80,6 @@ func qemuSeeds(f *testing.F) [][]byte {
 		{"-f", "vmdk", "-o", "subformat=monolithicFlat"},
 		{"-f", "vpc"},
 		{"-f", "vpc", "-o", "subformat=fixed"},
-		{"-f", "vhdx", "-o", "log_size=1M,block_size=1M"},
 	} {
 		p := filepath.Join(dir, "seed"+string(rune('a'+i)))
 		testenv.QemuImg(f, append(append([]string{"create", "-q"}, args...), p, "1M")...)

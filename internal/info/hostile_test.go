@@ -28,7 +28,7 @@ func hostileInputs() map[string][]byte {
 		"vpc cookie only":  []byte("conectix"),
 		"vhdx magic only":  []byte("vhdxfile"),
 		"vmdk magic only":  []byte("KDMV"),
-		"vhdx garbage":     pad("vhdxfile", 1<<20),
+		"vhdx garbage":     pad("vhdxfile", 64<<10),
 		"vpc garbage":      pad("conectix", 1024),
 		"vmdk garbage":     pad("KDMV", 4096),
 		"vmdk descriptor": []byte("# Disk DescriptorFile\nversion=1\nCID=ffffffff\nparentCID=ffffffff\n" +
@@ -141,6 +141,41 @@ func TestInspectRefusesOtherQemuFormats(t *testing.T) {
 		}
 		if _, err := Inspect(bytes.NewReader(data), int64(len(data)), ""); !errors.Is(err, ErrUnsupportedFormat) {
 			t.Errorf("Inspect(%s) = %v, want ErrUnsupportedFormat", name, err)
+		}
+	}
+}
+
+// TestForcedFormatsAgreeWithQemu opens real images of every format with
+// every format forced (qcow2 read as vpc, a VHD read as raw, …): instar
+// must fail exactly where qemu-img info fails, and print the same output
+// where it succeeds.
+func TestForcedFormatsAgreeWithQemu(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	t.Chdir(t.TempDir())
+	images := map[string][]string{
+		"q.qcow2":   {"-f", "qcow2"},
+		"m.vmdk":    {"-f", "vmdk"},
+		"f.vmdk":    {"-f", "vmdk", "-o", "subformat=monolithicFlat"},
+		"d.vhd":     {"-f", "vpc"},
+		"fixed.vhd": {"-f", "vpc", "-o", "subformat=fixed"},
+		"x.vhdx":    {"-f", "vhdx"},
+		"r.raw":     {"-f", "raw"},
+	}
+	for name, args := range images {
+		create(t, append(append(args, name), "4M")...)
+	}
+	for name := range images {
+		for _, format := range []string{formatRaw, formatQcow2, formatVMDK, "vpc", "vhdx"} {
+			im, err := inspectFile(name, format)
+			_, qerr, qfail := testenv.RunErr(testenv.RequireQemuImg(t), "info", "-f", format, name)
+			switch {
+			case err != nil && qfail == nil:
+				t.Errorf("%s as %s: instar fails (%v), qemu-img succeeds", name, format, err)
+			case err == nil && qfail != nil:
+				t.Errorf("%s as %s: instar succeeds (%+v), qemu-img fails: %s", name, format, im, qerr)
+			case err == nil:
+				compareWithQemu(t, []Entry{entryFor(t, name, format)}, "-f", format, name)
+			}
 		}
 	}
 }

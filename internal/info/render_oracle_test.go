@@ -76,3 +76,58 @@ func TestJSONEscapingMatchesQemu(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileNamesMatchQemu stores backing names with control characters,
+// terminal escapes and invalid UTF-8 in qcow2 and vmdk images made by
+// qemu-img. JSON must equal qemu-img's byte for byte; human output must
+// equal qemu-img's with each raw name replaced by its escaped form (qemu-img
+// prints the raw bytes, which is the divergence instar makes on purpose).
+func TestHostileNamesMatchQemu(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	t.Chdir(t.TempDir())
+	for i, tc := range []struct {
+		name string
+		// formats/vmdk refuses a newline or a quote inside a quoted
+		// descriptor value, which qemu accepts (cutting the name at the
+		// quote), so those are qcow2 only.
+		vmdk bool
+	}{
+		{"line\nbacking file format: forged", false},
+		{"esc\x1b[2Jclear\x07", true},
+		{"bidi\u202eevil", true},
+		{"latin1 \xe9t\xe9", true},
+		{`quote" back\slash`, false},
+		{`back\slash`, true},
+	} {
+		n := "./" + tc.name // keeps qemu from reading "name:" as a protocol prefix
+		for _, format := range []string{formatQcow2, formatVMDK} {
+			if format == formatVMDK && !tc.vmdk {
+				continue
+			}
+			img := fmt.Sprintf("c%d.%s", i, format)
+			if format == formatVMDK {
+				// qemu-img opens a VMDK parent to read its CID.
+				create(t, "-f", "vmdk", n, "1M")
+				create(t, "-f", "vmdk", "-b", n, "-F", "vmdk", img)
+			} else {
+				create(t, "-f", "qcow2", "-u", "-b", n, "-F", "raw", img, "1M")
+			}
+			e := entryFor(t, img, "")
+			var js, human bytes.Buffer
+			if err := WriteJSON(&js, []Entry{e}, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteHuman(&human, []Entry{e}); err != nil {
+				t.Fatal(err)
+			}
+			wantJSON := testenv.QemuImg(t, "info", "--output=json", img)
+			wantHuman := bytes.ReplaceAll(testenv.QemuImg(t, "info", img), []byte(n), []byte(escapeText(n)))
+			if !bytes.Equal(js.Bytes(), wantJSON) {
+				t.Errorf("%s backing %q: JSON differs\n--- instar\n%s--- qemu-img\n%s", format, n, js.Bytes(), wantJSON)
+			}
+			if !bytes.Equal(human.Bytes(), wantHuman) {
+				t.Errorf("%s backing %q: human output differs\n--- instar\n%s--- qemu-img, names escaped\n%s", format, n, human.Bytes(), wantHuman)
+			}
+		}
+	}
+}
