@@ -69,10 +69,12 @@ func (p *Plan) ReadAt(b []byte, off int64) (int, error) {
 		e := p.Extents[i]
 		lo, hi := max(e.Offset, off), min(e.Offset+e.Length, end)
 		dst := out[lo-off : hi-off]
-		if e.Fill != nil {
+		switch {
+		case e.Fill != nil:
 			e.Fill(lo-e.Offset, dst)
-		} else {
-			copy(dst, e.Data[lo-e.Offset:hi-e.Offset])
+		case lo-e.Offset < int64(len(e.Data)):
+			// A hand-built extent with short Data reads as zeros past it.
+			copy(dst, e.Data[lo-e.Offset:])
 		}
 	}
 	if n < len(b) {

@@ -119,3 +119,16 @@ func TestPlanRandomIdentity(t *testing.T) {
 		t.Error("the same Rand gave different images")
 	}
 }
+
+// TestPlanReadAtHandBuilt: ReadAt never panics on a plan a caller built
+// with Data shorter than Length.
+func TestPlanReadAtHandBuilt(t *testing.T) {
+	p := &Plan{Size: 100, Extents: []Extent{{Offset: 10, Length: 20, Data: []byte("abc")}}}
+	b := make([]byte, 100)
+	if n, err := p.ReadAt(b, 0); n != 100 || err != nil {
+		t.Fatalf("ReadAt: %d, %v", n, err)
+	}
+	if want := append(append(make([]byte, 10), "abc"...), make([]byte, 87)...); !bytes.Equal(b, want) {
+		t.Errorf("got %q", b)
+	}
+}
