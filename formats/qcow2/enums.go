@@ -47,6 +47,7 @@ const (
 	CryptLUKS CryptMethod = 2
 )
 
+// String returns the method's name ("none", "aes", "luks").
 func (c CryptMethod) String() string {
 	switch c {
 	case CryptNone:
@@ -111,6 +112,7 @@ const (
 	PreallocFull                          // metadata, and the host writes zeros to the data area
 )
 
+// String returns the option value qemu-img uses.
 func (p Preallocation) String() string {
 	switch p {
 	case PreallocOff:

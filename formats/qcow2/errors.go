@@ -36,6 +36,7 @@ type FormatError struct {
 	Err    error  // sentinel: ErrNotQcow2, ErrTruncated, ErrMalformed, …
 }
 
+// Error names the field, its offset and the problem.
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("qcow2: %s at offset %d: %s", e.Field, e.Offset, e.Msg)
 }

@@ -16,6 +16,7 @@ const (
 	ExtDataFile       ExtensionType = 0x44415441
 )
 
+// String names the extension as docs/interop/qcow2.txt does.
 func (t ExtensionType) String() string {
 	switch t {
 	case ExtEnd:

@@ -49,6 +49,7 @@ const (
 	FeatureAutoclear    FeatureType = 2
 )
 
+// String names the feature set.
 func (t FeatureType) String() string {
 	switch t {
 	case FeatureIncompatible:
@@ -108,12 +109,15 @@ func featureString(t FeatureType, v uint64) string {
 	return strings.Join(names, ", ")
 }
 
+// String lists the set bits by name ("bit N" for unknown ones).
 func (f IncompatibleFeatures) String() string {
 	return featureString(FeatureIncompatible, uint64(f))
 }
 
+// String lists the set bits by name.
 func (f CompatibleFeatures) String() string { return featureString(FeatureCompatible, uint64(f)) }
 
+// String lists the set bits by name.
 func (f AutoclearFeatures) String() string { return featureString(FeatureAutoclear, uint64(f)) }
 
 // Unknown returns the incompatible bits this package does not know.

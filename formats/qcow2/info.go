@@ -45,3 +45,35 @@ func (img *Image) Info() Info {
 		Snapshots:       int(h.NbSnapshots),
 	}
 }
+
+// FormatSpecific is the "data" object of "format-specific" in
+// `qemu-img info --output=json` for qcow2: qemu's key names, JSON types and
+// key order. Fields qemu shows only for compat 1.1 images are pointers, nil
+// for 0.10; data-file and data-file-raw appear only with an external data
+// file.
+type FormatSpecific struct {
+	Compat          string `json:"compat"`
+	CompressionType string `json:"compression-type"`
+	LazyRefcounts   *bool  `json:"lazy-refcounts,omitempty"`
+	RefcountBits    int    `json:"refcount-bits"`
+	DataFile        string `json:"data-file,omitempty"`
+	DataFileRaw     *bool  `json:"data-file-raw,omitempty"`
+	Corrupt         *bool  `json:"corrupt,omitempty"`
+	ExtendedL2      *bool  `json:"extended-l2,omitempty"`
+}
+
+// FormatSpecific returns the format-specific part of qemu-img info.
+func (in Info) FormatSpecific() FormatSpecific {
+	fs := FormatSpecific{
+		Compat:          in.Compat.String(),
+		CompressionType: in.CompressionType.String(),
+		RefcountBits:    in.RefcountBits,
+	}
+	if in.Compat == Compat11 {
+		fs.LazyRefcounts, fs.Corrupt, fs.ExtendedL2 = &in.LazyRefcounts, &in.Corrupt, &in.ExtendedL2
+		if in.DataFile != "" {
+			fs.DataFile, fs.DataFileRaw = in.DataFile, &in.DataFileRaw
+		}
+	}
+	return fs
+}

@@ -2,6 +2,7 @@ package qcow2
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,20 +17,15 @@ import (
 // `qemu-img info --output=json`, leaving out what only the host knows:
 // filename, actual-size, and full-backing-filename (the backing name
 // resolved against the image's directory, host path policy).
-func infoAsQemuJSON(in Info) map[string]any {
-	data := map[string]any{
-		"compat":           in.Compat.String(),
-		"compression-type": in.CompressionType.String(),
-		"refcount-bits":    float64(in.RefcountBits),
+func infoAsQemuJSON(t *testing.T, in Info) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(in.FormatSpecific())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if in.Compat == Compat11 {
-		data["lazy-refcounts"] = in.LazyRefcounts
-		data["corrupt"] = in.Corrupt
-		data["extended-l2"] = in.ExtendedL2
-		if in.DataFile != "" {
-			data["data-file"] = in.DataFile
-			data["data-file-raw"] = in.DataFileRaw
-		}
+	var data map[string]any
+	if err := json.Unmarshal(b, &data); err != nil {
+		t.Fatal(err)
 	}
 	m := map[string]any{
 		"virtual-size":    float64(in.VirtualSize),
@@ -57,6 +53,33 @@ func qemuInfoComparable(m map[string]any) map[string]any {
 		delete(m, k)
 	}
 	return m
+}
+
+// checkFormatSpecificOrder compares FormatSpecific's JSON text with qemu's
+// "format-specific" "data" object byte for byte (compacted), so that key
+// order matches too, which consumers parsing the text may rely on.
+func checkFormatSpecificOrder(t *testing.T, path string, in Info) {
+	t.Helper()
+	var out struct {
+		FormatSpecific struct {
+			Data json.RawMessage `json:"data"`
+		} `json:"format-specific"`
+	}
+	raw := testenv.QemuImg(t, "info", "--output=json", "-f", "qcow2", path)
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := json.Compact(&want, out.FormatSpecific.Data); err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(in.FormatSpecific())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.String() != string(got) {
+		t.Errorf("format-specific data:\n qemu   %s\n instar %s", want.String(), got)
+	}
 }
 
 func parseFile(t *testing.T, path string) (*Image, []byte) {
@@ -110,9 +133,10 @@ func TestParseQemuImages(t *testing.T) {
 			testenv.QemuImg(t, args...)
 			img, _ := parseFile(t, p)
 			want := qemuInfoComparable(testenv.QemuInfo(t, "qcow2", p))
-			if diff := cmp.Diff(want, infoAsQemuJSON(img.Info())); diff != "" {
+			if diff := cmp.Diff(want, infoAsQemuJSON(t, img.Info())); diff != "" {
 				t.Errorf("Info differs from qemu-img info (-qemu +instar):\n%s", diff)
 			}
+			checkFormatSpecificOrder(t, p, img.Info())
 			if img.Header.Version == 3 && img.Header.ClusterSize() > featureTableMinCluster && !cmp.Equal(img.FeatureNames, KnownFeatures) {
 				t.Errorf("feature name table = %v, want qemu's %v", img.FeatureNames, KnownFeatures)
 			}
