@@ -69,7 +69,8 @@ func (d *Descriptor) DDBValue(key string) (string, bool) {
 type ExtentLine struct {
 	// Access is RW, RDONLY or NOACCESS.
 	Access string
-	// Sectors is the extent's size in 512-byte sectors (> 0).
+	// Sectors is the extent's size in 512-byte sectors (qemu ignores an
+	// extent of 0 sectors).
 	Sectors int64
 	// Type is the extent type as written: SPARSE, FLAT, ZERO, VMFS,
 	// VMFSSPARSE, SESPARSE, ...
@@ -81,6 +82,8 @@ type ExtentLine struct {
 	// HasOffset says whether the line had one.
 	Offset    int64
 	HasOffset bool
+	// LineOffset is the byte offset of the line in its file.
+	LineOffset int64
 }
 
 // Flat reports whether the extent holds raw data (FLAT or VMFS).
@@ -130,6 +133,7 @@ func ParseDescriptor(text []byte, base int64) (*Descriptor, error) {
 			if err != nil {
 				return nil, err
 			}
+			e.LineOffset = off
 			d.Extents = append(d.Extents, e)
 			continue
 		}
@@ -247,8 +251,8 @@ func parseExtentLine(line string, off int64) (ExtentLine, error) {
 	e.Access = tok
 	tok, rest = nextToken(rest)
 	n, err := strconv.ParseInt(tok, 10, 64)
-	if err != nil || n <= 0 || n > math.MaxInt64/SectorSize {
-		return bad("size %q is not a sector count between 1 and %d", tok, int64(math.MaxInt64/SectorSize))
+	if err != nil || n < 0 || n > math.MaxInt64/SectorSize {
+		return bad("size %q is not a sector count between 0 and %d", tok, int64(math.MaxInt64/SectorSize))
 	}
 	e.Sectors = n
 	tok, rest = nextToken(rest)

@@ -100,7 +100,7 @@ func FuzzDescriptor(f *testing.F) {
 			t.Fatalf("limits exceeded: %d extents", len(d.Extents))
 		}
 		for _, e := range d.Extents {
-			if e.Sectors <= 0 || e.Offset < 0 || strings.ContainsAny(e.FileName, "\"\n") || len(e.FileName) > MaxExtentFileNameLen {
+			if e.Sectors < 0 || e.Offset < 0 || strings.ContainsAny(e.FileName, "\"\n") || len(e.FileName) > MaxExtentFileNameLen {
 				t.Fatalf("bad extent %+v", e)
 			}
 		}

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/instar-go/instar/internal/testenv"
 )
 
 // sparseImage builds a small sparse file: a valid header (from a 1 MiB
@@ -68,45 +71,52 @@ func TestHostile(t *testing.T) {
 		claim int64 // size passed to Parse; 0 means len(data)
 		want  error
 		field string
+		// qemuOpens marks inputs qemu-img 7.2 opens although Parse
+		// refuses them: qemu reads the descriptor at 0x200 whatever the
+		// header says, finds "CID" inside "parentCID", ignores lines it
+		// does not need, takes any grain size and version ≤ 3, and
+		// truncates a huge directory size to 32 bits. For all others
+		// qemu-img info fails too.
+		qemuOpens bool
 	}{
-		{"empty", nil, 0, ErrNotVMDK, "file"},
-		{"garbage", []byte("hello, world"), 0, ErrNotVMDK, "magic"},
-		{"magic only", []byte("KDMV"), 0, ErrCorrupt, "sparse header"},
-		{"version 4", sparseImage(t, put32(offVersion, 4), ""), 0, ErrUnsupported, "version"},
-		{"version 0", sparseImage(t, put32(offVersion, 0), ""), 0, ErrUnsupported, "version"},
-		{"capacity 2^64-1", sparseImage(t, put64(offCapacity, ^uint64(0)), ""), 0, ErrCorrupt, "capacity"},
-		{"capacity needing a huge directory", sparseImage(t, put64(offCapacity, 1<<50), ""), 0, ErrCorrupt, "capacity"},
-		{"grain size 0", sparseImage(t, put64(offGrainSize, 0), ""), 0, ErrCorrupt, "grainSize"},
-		{"grain size 3", sparseImage(t, put64(offGrainSize, 3), ""), 0, ErrCorrupt, "grainSize"},
-		{"grain size 2^40", sparseImage(t, put64(offGrainSize, 1<<40), ""), 0, ErrCorrupt, "grainSize"},
-		{"no grain table entries", sparseImage(t, put32(offNumGTEsPerGT, 0), ""), 0, ErrCorrupt, "numGTEsPerGT"},
-		{"grain tables too big", sparseImage(t, put32(offNumGTEsPerGT, 4096), ""), 0, ErrCorrupt, "numGTEsPerGT"},
-		{"overhead beyond EOF", sparseImage(t, put64(offOverHead, 1<<40), ""), 0, ErrCorrupt, "overHead"},
-		{"descriptor offset huge", sparseImage(t, put64(offDescriptorOffset, 1<<62), ""), 0, ErrCorrupt, "descriptor"},
-		{"descriptor size huge", sparseImage(t, put64(offDescriptorSize, 1<<62), ""), 0, ErrCorrupt, "descriptorSize"},
-		{"descriptor beyond EOF", sparseImage(t, put64(offDescriptorOffset, 1<<20), ""), 0, ErrCorrupt, "descriptorOffset"},
-		{"descriptor 1 GiB in a claimed 1 TiB file", sparseImage(t, put64(offDescriptorSize, 1<<21), ""), 1 << 40, ErrCorrupt, "descriptorSize"},
-		{"no descriptor", sparseImage(t, put64(offDescriptorOffset, 0), ""), 0, ErrUnsupported, "descriptorOffset"},
-		{"footer missing", sparseImage(t, put64(offGDOffset, gdAtEnd), ""), 0, ErrCorrupt, "footer"},
-		{"compression 7", sparseImage(t, func(b []byte) { b[offCompressAlgo] = 7 }, ""), 0, ErrUnsupported, "compressAlgorithm"},
-		{"NUL inside descriptor", sparseImage(t, nil, "version=1\nCID=1\x00parentCID=ffffffff\n"), 0, ErrCorrupt, "descriptor"},
-		{"unterminated quote", sparseImage(t, nil, "CID=1\nparentCID=ffffffff\ncreateType=\"monolithicSparse\n"), 0, ErrCorrupt, "createType"},
-		{"unterminated file name", sparseImage(t, nil, "CID=1\nparentCID=ffffffff\nRW 8 SPARSE \"h.vmdk\n"), 0, ErrCorrupt, "extent line"},
-		{"no CID", sparseImage(t, nil, "parentCID=ffffffff\n"), 0, ErrCorrupt, "CID"},
-		{"CID not hex", sparseImage(t, nil, "CID=xyz\nparentCID=ffffffff\n"), 0, ErrCorrupt, "CID"},
-		{"CID twice", sparseImage(t, nil, "CID=1\nCID=2\nparentCID=ffffffff\n"), 0, ErrCorrupt, "CID"},
-		{"descriptor version 9", sparseImage(t, nil, "version=9\nCID=1\nparentCID=ffffffff\n"), 0, ErrUnsupported, "version"},
-		{"COWD", append([]byte("COWD"), make([]byte, 508)...), 0, ErrUnsupported, "magic"},
-		{"thousands of extent lines", []byte(manyExtents), 0, ErrCorrupt, "extent line"},
-		{"descriptor file of 1 TiB", []byte(base), 1 << 40, ErrCorrupt, "descriptor"},
-		{"extent size 2^63 sectors", []byte(base + "RW 9223372036854775807 FLAT \"a\" 0\n"), 0, ErrCorrupt, "extent line"},
-		{"extent sizes overflow", []byte(base + strings.Repeat("RW 9007199254740991 FLAT \"a\" 0\n", 3)), 0, ErrCorrupt, "extent line"},
-		{"flat extent without offset", []byte(base + "RW 8 FLAT \"a\"\n"), 0, ErrCorrupt, "extent line"},
-		{"sparse extent with offset", []byte(base + "RW 8 SPARSE \"a\" 0\n"), 0, ErrCorrupt, "extent line"},
-		{"no extents", []byte(base), 0, ErrCorrupt, "extent line"},
-		{"unknown create type", []byte(strings.Replace(base, "monolithicFlat", "custom", 1) + "RW 8 FLAT \"a\" 0\n"), 0, ErrUnsupported, "createType"},
-		{"junk line", []byte(base + "this is not a line\n"), 0, ErrCorrupt, "descriptor line"},
-		{"NUL in descriptor file", []byte(base + "RW 8 FLAT \"a\x00\" 0\n"), 0, ErrCorrupt, "descriptor"},
+		{"empty", nil, 0, ErrNotVMDK, "file", false},
+		{"garbage", []byte("hello, world"), 0, ErrNotVMDK, "magic", false},
+		{"magic only", []byte("KDMV"), 0, ErrCorrupt, "sparse header", false},
+		{"version 4", sparseImage(t, put32(offVersion, 4), ""), 0, ErrUnsupported, "version", false},
+		{"version 0", sparseImage(t, put32(offVersion, 0), ""), 0, ErrUnsupported, "version", true},
+		{"capacity 2^64-1", sparseImage(t, put64(offCapacity, ^uint64(0)), ""), 0, ErrCorrupt, "capacity", false},
+		{"capacity needing a huge directory", sparseImage(t, put64(offCapacity, 1<<50), ""), 0, ErrCorrupt, "capacity", true},
+		{"grain size 0", sparseImage(t, put64(offGrainSize, 0), ""), 0, ErrCorrupt, "grainSize", false},
+		{"grain size 3", sparseImage(t, put64(offGrainSize, 3), ""), 0, ErrCorrupt, "grainSize", true},
+		{"grain size 2^40", sparseImage(t, put64(offGrainSize, 1<<40), ""), 0, ErrCorrupt, "grainSize", false},
+		{"no grain table entries", sparseImage(t, put32(offNumGTEsPerGT, 0), ""), 0, ErrCorrupt, "numGTEsPerGT", false},
+		{"grain tables too big", sparseImage(t, put32(offNumGTEsPerGT, 4096), ""), 0, ErrCorrupt, "numGTEsPerGT", false},
+		{"overhead beyond EOF", sparseImage(t, put64(offOverHead, 1<<40), ""), 0, ErrCorrupt, "overHead", false},
+		{"descriptor offset huge", sparseImage(t, put64(offDescriptorOffset, 1<<62), ""), 0, ErrCorrupt, "descriptor", true},
+		{"descriptor size huge", sparseImage(t, put64(offDescriptorSize, 1<<62), ""), 0, ErrCorrupt, "descriptorSize", true},
+		{"descriptor beyond EOF", sparseImage(t, put64(offDescriptorOffset, 1<<20), ""), 0, ErrCorrupt, "descriptorOffset", true},
+		{"descriptor 1 GiB in a claimed 1 TiB file", sparseImage(t, put64(offDescriptorSize, 1<<21), ""), 1 << 40, ErrCorrupt, "descriptorSize", false},
+		{"no descriptor", sparseImage(t, put64(offDescriptorOffset, 0), ""), 0, ErrUnsupported, "descriptorOffset", true},
+		{"footer missing", sparseImage(t, put64(offGDOffset, gdAtEnd), ""), 0, ErrCorrupt, "footer", false},
+		{"compression 7", sparseImage(t, func(b []byte) { b[offCompressAlgo] = 7 }, ""), 0, ErrUnsupported, "compressAlgorithm", true},
+		{"NUL inside descriptor", sparseImage(t, nil, "version=1\nCID=1\x00parentCID=ffffffff\n"), 0, ErrCorrupt, "descriptor", false},
+		{"unterminated quote", sparseImage(t, nil, "CID=1\nparentCID=ffffffff\ncreateType=\"monolithicSparse\n"), 0, ErrCorrupt, "createType", true},
+		{"unterminated file name", sparseImage(t, nil, "CID=1\nparentCID=ffffffff\nRW 8 SPARSE \"h.vmdk\n"), 0, ErrCorrupt, "extent line", true},
+		{"no CID", sparseImage(t, nil, "parentCID=ffffffff\n"), 0, ErrCorrupt, "CID", true},
+		{"CID not hex", sparseImage(t, nil, "CID=xyz\nparentCID=ffffffff\n"), 0, ErrCorrupt, "CID", false},
+		{"CID twice", sparseImage(t, nil, "CID=1\nCID=2\nparentCID=ffffffff\n"), 0, ErrCorrupt, "CID", true},
+		{"descriptor version 9", sparseImage(t, nil, "version=9\nCID=1\nparentCID=ffffffff\n"), 0, ErrUnsupported, "version", true},
+		{"COWD", append([]byte("COWD"), make([]byte, 508)...), 0, ErrUnsupported, "magic", false},
+		{"thousands of extent lines", []byte(manyExtents), 0, ErrCorrupt, "extent line", false},
+		{"descriptor file of 1 TiB", []byte(base), 1 << 40, ErrCorrupt, "descriptor", false},
+		{"extent size 2^63 sectors", []byte(base + "RW 9223372036854775807 FLAT \"a\" 0\n"), 0, ErrCorrupt, "extent line", false},
+		{"extent sizes overflow", []byte(base + strings.Repeat("RW 9007199254740991 FLAT \"a\" 0\n", 3)), 0, ErrCorrupt, "extent line", false},
+		{"flat extent without offset", []byte(base + "RW 8 FLAT \"a\"\n"), 0, ErrCorrupt, "extent line", false},
+		{"sparse extent with offset", []byte(base + "RW 8 SPARSE \"a\" 0\n"), 0, ErrCorrupt, "extent line", false},
+		{"no extents", []byte(base), 0, ErrCorrupt, "extent line", false},
+		{"unknown create type", []byte(strings.Replace(base, "monolithicFlat", "custom", 1) + "RW 8 FLAT \"a\" 0\n"), 0, ErrUnsupported, "createType", false},
+		{"junk line", []byte(base + "this is not a line\n"), 0, ErrCorrupt, "descriptor line", false},
+		{"NUL in descriptor file", []byte(base + "RW 8 FLAT \"a\x00\" 0\n"), 0, ErrCorrupt, "descriptor", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			size := c.claim
@@ -125,6 +135,17 @@ func TestHostile(t *testing.T) {
 			}
 			if d := time.Since(start); d > time.Second {
 				t.Errorf("took %v", d)
+			}
+			if c.claim != 0 || len(c.data) == 0 {
+				return // a claimed size cannot be shown to qemu-img
+			}
+			path := filepath.Join(t.TempDir(), "h.vmdk")
+			if err := os.WriteFile(path, c.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, stderr, qerr := testenv.RunErr(testenv.RequireQemuImg(t), "info", "-f", "vmdk", path)
+			if (qerr != nil) != !c.qemuOpens {
+				t.Errorf("qemu-img info: %v %s (want it to open: %v)", qerr, stderr, c.qemuOpens)
 			}
 		})
 	}

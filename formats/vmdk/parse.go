@@ -250,6 +250,9 @@ func requireCIDs(d *Descriptor, off int64) error {
 // stand-alone descriptor.
 var descriptorFileTypes = []string{"monolithicFlat", "vmfs", "vmfsSparse", "seSparse", "twoGbMaxExtentSparse", "twoGbMaxExtentFlat"}
 
+// extentTypes are the extent types qemu opens from a descriptor file.
+var extentTypes = []string{"FLAT", "SPARSE", "VMFS", "VMFSSPARSE", "SESPARSE"}
+
 // parseDescriptorFile parses a stand-alone descriptor starting at off. Its
 // virtual size is the sum of the extents qemu would open; none is opened.
 func parseDescriptorFile(r io.ReaderAt, size, off int64) (*Image, error) {
@@ -278,25 +281,27 @@ func parseDescriptorFile(r io.ReaderAt, size, off int64) (*Image, error) {
 	im.info.CreateType = d.CreateType
 	var total int64
 	for i, e := range d.Extents {
+		// The order of these checks is qemu's (vmdk_parse_extents).
 		if e.Access != "RW" {
 			im.Warnings = append(im.Warnings, fmt.Sprintf("extent %d (%s %q) is ignored: qemu opens only RW extents", i+1, e.Access, clip(e.FileName)))
 			continue
 		}
-		switch e.Type {
-		case "FLAT":
-			if !e.HasOffset {
-				return nil, formatErr(ErrCorrupt, off, "descriptor extent line", "FLAT extent %d has no offset", i+1)
-			}
-		case "SPARSE", "VMFS", "VMFSSPARSE", "SESPARSE":
-			if e.HasOffset {
-				return nil, formatErr(ErrCorrupt, off, "descriptor extent line", "%s extent %d has an offset", e.Type, i+1)
-			}
-		default:
+		if e.Type == "FLAT" && !e.HasOffset {
+			return nil, formatErr(ErrCorrupt, e.LineOffset, "descriptor extent line", "FLAT extent %d has no offset", i+1)
+		}
+		if e.Type != "FLAT" && e.HasOffset {
+			return nil, formatErr(ErrCorrupt, e.LineOffset, "descriptor extent line", "%s extent %d has an offset; only FLAT extents take one", clip(e.Type), i+1)
+		}
+		if e.Sectors == 0 {
+			im.Warnings = append(im.Warnings, fmt.Sprintf("extent %d (%q) is ignored: it has 0 sectors", i+1, clip(e.FileName)))
+			continue
+		}
+		if !contains(extentTypes, e.Type) {
 			im.Warnings = append(im.Warnings, fmt.Sprintf("extent %d of type %q is ignored: qemu does not read it", i+1, clip(e.Type)))
 			continue
 		}
 		if e.Sectors > (math.MaxInt64-total)/SectorSize {
-			return nil, formatErr(ErrCorrupt, off, "descriptor extent line", "extent sizes add up to more than 2^63 bytes")
+			return nil, formatErr(ErrCorrupt, e.LineOffset, "descriptor extent line", "extent sizes add up to more than 2^63 bytes")
 		}
 		total += e.Size()
 		im.info.Extents = append(im.info.Extents, ExtentInfo{

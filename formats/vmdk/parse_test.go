@@ -1,6 +1,7 @@
 package vmdk
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -137,5 +138,27 @@ func TestDetect(t *testing.T) {
 		if got := Detect([]byte(head)); got == qemuRaw {
 			t.Errorf("Detect(%q) = %v, qemu-img probes raw: %v", head, got, qemuRaw)
 		}
+	}
+}
+
+// TestParseZeroCapacity: qemu-img creates a 0-byte vmdk it cannot open
+// (a zero capacity with a descriptor offset reads as a descriptor file of
+// type monolithicSparse); Parse refuses it the same way, and PlanImage
+// does not make one.
+func TestParseZeroCapacity(t *testing.T) {
+	qemu := testenv.RequireQemuImg(t)
+	path := qemuCreate(t, t.TempDir(), "zero.vmdk", "0")
+	_, stderr, err := testenv.RunErr(qemu, "info", path)
+	if err == nil || !strings.Contains(string(stderr), "Unsupported image type 'monolithicSparse'") {
+		t.Fatalf("qemu-img info: %v %s", err, stderr)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	if _, err := Parse(f, st.Size()); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), `"monolithicSparse"`) {
+		t.Errorf("Parse: %v", err)
 	}
 }
