@@ -268,26 +268,27 @@ func (t *fdTable) reserve(f *guestFile, off int64, n uint64) error {
 	return nil
 }
 
-// stream appends to stdout or stderr within their limits.
+// stream appends to stdout or stderr within their limits. What fits is
+// kept; a write past the limit ends the run.
 func (t *fdTable) stream(v *vcpu, kind fdKind, buf, n uint64) uint64 {
-	p := make([]byte, n)
-	if err := v.m.mem.read(buf, p); err != nil {
-		return errno(unix.EFAULT)
-	}
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	dst, lim, name := &t.stdout, v.m.lim.Stdout, "Stdout"
 	if kind == fdStderr {
 		dst, lim, name = &t.stderr, v.m.lim.Stderr, "Stderr"
 	}
-	room := lim - int64(len(*dst))
-	if int64(n) > room {
-		*dst = append(*dst, p[:max(room, 0)]...)
-		t.mu.Unlock()
+	room := uint64(max(lim-int64(len(*dst)), 0))
+	k := min(n, room)
+	old := len(*dst)
+	*dst = append(*dst, make([]byte, k)...)
+	if err := v.m.mem.read(buf, (*dst)[old:]); err != nil {
+		*dst = (*dst)[:old]
+		return errno(unix.EFAULT)
+	}
+	if n > room {
 		v.m.stop(fmt.Errorf("%w: more than Limits.%s (%d bytes) written", ErrOutputLimit, name, lim), 0)
 		return errno(unix.EFBIG)
 	}
-	*dst = append(*dst, p...)
-	t.mu.Unlock()
 	return n
 }
 

@@ -32,7 +32,23 @@ type memory struct {
 	next  uint64  // next placement for mmaps without a usable hint
 }
 
-// host returns the host bytes behind guest-physical [pa, pa+n).
+// inSlot reports whether guest-physical [pa, pa+n) lies inside one slot.
+// Page-table entries are checked with it before use: guest code running at
+// CPL0 could rewrite them, and the host must not follow them blindly.
+func (m *memory) inSlot(pa, n uint64) bool {
+	in := func(base uint64, b []byte) bool {
+		return pa >= base && pa-base <= uint64(len(b)) && n <= uint64(len(b))-(pa-base)
+	}
+	return in(heapPhys, m.heap) || in(elfPhys, m.elf) || in(sysPhys, m.sys)
+}
+
+// isTable reports whether pa is a page-table page the host allocated.
+func (m *memory) isTable(pa uint64) bool {
+	return pa%pageSize == 0 && pa >= ptPoolOff && pa < m.ptNext
+}
+
+// host returns the host bytes behind guest-physical [pa, pa+n), which the
+// caller has checked with inSlot or built itself.
 func (m *memory) host(pa, n uint64) []byte {
 	switch {
 	case pa >= heapPhys:
@@ -95,8 +111,8 @@ func (m *memory) entry(va uint64, level int) ([]byte, error) {
 			}
 			v = t | ptePresent | pteWrite | pteUser
 			storePTE(e, v)
-		} else if v&pteHuge != 0 {
-			return nil, fmt.Errorf("vmm: internal error: %#x is inside a huge page", va)
+		} else if v&pteHuge != 0 || !m.isTable(v&pteAddr) {
+			return nil, errFault // a huge page or a table the host did not make
 		}
 		table = v & pteAddr
 	}
@@ -137,7 +153,15 @@ func (m *memory) lookup(va uint64) (pa, rest uint64, ok bool) {
 		if l == 0 || (l == 1 && v&pteHuge != 0) {
 			size := uint64(1) << shift
 			off := va & (size - 1)
-			return v&pteAddr + off, size - off, true
+			base := v & pteAddr &^ (size - 1)
+			if !m.inSlot(base, size) {
+				return 0, size - off, false
+			}
+			return base + off, size - off, true
+		}
+		if v&pteHuge != 0 || !m.isTable(v&pteAddr) {
+			size := uint64(1) << shift
+			return 0, size - va&(size-1), false
 		}
 		table = v & pteAddr
 	}
@@ -200,7 +224,10 @@ func (m *memory) span(va, n uint64, f func([]byte) error) error {
 		err := m.back(va)
 		var pa, rest uint64
 		if err == nil {
-			pa, rest, _ = m.lookup(va)
+			var ok bool
+			if pa, rest, ok = m.lookup(va); !ok {
+				err = errFault
+			}
 		}
 		m.mu.Unlock()
 		if err != nil {

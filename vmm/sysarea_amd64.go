@@ -80,13 +80,13 @@ func buildSysArea(mem *memory, vcpus int) error {
 		le.PutUint32(g[8:], uint32(off>>32))
 	}
 
+	// The page tables (from ptPoolOff) are mapped nowhere: the guest
+	// cannot reach them. The rest is user-accessible because PVM runs the
+	// stubs with user-mode page permissions (a fetch from a supervisor page
+	// faults there); nothing in it is secret, and the host checks whatever
+	// it reads back (see memory.inSlot and vcpu.exception).
 	mem.ptNext = ptPoolOff + pageSize // the PML4
-	for off := uint64(0); off < sysSize; off += hugeSize {
-		if err := mem.map2M(kernelVirt+off, sysPhys+off, pteWrite|pteUser); err != nil {
-			return err
-		}
-	}
-	return nil
+	return mem.map2M(kernelVirt, sysPhys, pteWrite|pteUser)
 }
 
 // istTop is vCPU i's exception stack top, as a guest-virtual address.
