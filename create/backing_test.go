@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/instar-go/instar/formats/vhd"
@@ -23,6 +24,16 @@ type parentCase struct {
 var parentCases = []parentCase{
 	{Raw, "", "1M"},
 	{Raw, "", "1000"},
+	{Qcow2, "", "1G"},
+	{Qcow2, "cluster_size=512", "10M"},
+	{Qcow2, "cluster_size=2M,compat=0.10", "3G"},
+	{Qcow2, "extended_l2=on,lazy_refcounts=on", "1000"},
+	{VMDK, "", "1G"},
+	{VMDK, "subformat=streamOptimized", "100M"},
+	{VMDK, "subformat=monolithicFlat", "5M"},
+	{VMDK, "subformat=twoGbMaxExtentSparse", "5G"},
+	{VMDK, "subformat=twoGbMaxExtentFlat", "3M"},
+	{VMDK, "zeroed_grain=on,adapter_type=lsilogic", "7M"},
 	{VPC, "", "1G"},
 	{VPC, "", "10M"},
 	{VPC, "force_size=on", "10M"},
@@ -79,10 +90,21 @@ func TestLookupBackingMatchesQemu(t *testing.T) {
 		if want := qemuNumber(info, "virtual-size"); b.VirtualSize != want {
 			t.Errorf("%s: virtual size %d, qemu-img info %d", name, b.VirtualSize, want)
 		}
-		if want := qemuNumber(info, "cluster-size"); b.ClusterSize != want {
+		// A VMDK descriptor file has no grain size of its own: qemu shows
+		// its first extent's, a file the lookup never opens.
+		descriptorOnly := c.format == VMDK && (strings.Contains(c.opts, "twoGb") || strings.Contains(c.opts, "Flat"))
+		if want := qemuNumber(info, "cluster-size"); b.ClusterSize != want && !(descriptorOnly && b.ClusterSize == 0) {
 			t.Errorf("%s: cluster size %d, qemu-img info %d", name, b.ClusterSize, want)
 		}
 		switch c.format {
+		case VMDK:
+			data, _ := info["format-specific"].(map[string]any)["data"].(map[string]any)
+			if want := int64(data["cid"].(float64)); int64(b.CID) != want {
+				t.Errorf("%s: CID %08x, qemu-img info %08x", name, b.CID, want)
+			}
+			if ct := data["create-type"]; b.Subformat != ct {
+				t.Errorf("%s: create type %q, qemu-img info %q", name, b.Subformat, ct)
+			}
 		case VPC:
 			img, err := vhd.Parse(bytes.NewReader(data), int64(len(data)))
 			if err != nil {

@@ -20,7 +20,8 @@ var planners = map[Format]planner{
 
 // Create makes the image a request describes, in-process: it validates the
 // request ([ParseRequest]), reads the backing's format, size and identity
-// from backing (backingSize bytes; nil when there is none or with -u), checks
+// from backing (backingSize bytes; nil, or a negative size, when there is
+// none or with -u), checks
 // the ceiling table, plans the image with the format package and writes the
 // plan to out, which must be empty. It opens no file and resolves no path,
 // so it runs unchanged in the sandbox guest.
@@ -44,7 +45,7 @@ func Create(req *Request, backing io.ReaderAt, backingSize int64, out io.WriterA
 
 	var b *BackingInfo
 	if o.BackingFile != "" && !o.Unsafe {
-		if backing == nil {
+		if backing == nil || backingSize < 0 {
 			return nil, newError(BackingReadFailed, fmt.Sprintf("Could not open backing image '%s': no backing file was passed in", o.BackingFile))
 		}
 		b, err = LookupBacking(backing, backingSize)
