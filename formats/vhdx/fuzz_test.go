@@ -2,6 +2,7 @@ package vhdx
 
 import (
 	"encoding/binary"
+	"errors"
 	"testing"
 )
 
@@ -136,4 +137,43 @@ func TestFuzzSeedsParse(t *testing.T) {
 	if img.VirtualSize != o.Size || img.BlockSize != 2<<20 || img.DiskType() != DiskFixed {
 		t.Errorf("seed parsed as %+v", img.Info())
 	}
+}
+
+// FuzzPlan plans images from arbitrary options and parses them back: every
+// plan PlanImage accepts must parse as what was asked for, and every
+// refusal must be an *OptionError.
+func FuzzPlan(f *testing.F) {
+	f.Add(uint64(16<<20), uint64(0), uint64(0), uint8(0))
+	f.Add(uint64(MaxVirtualSize), uint64(1<<20), uint64(4095<<20), uint8(1))
+	f.Add(uint64(1000), uint64(3<<20), uint64(1), uint8(2))
+	f.Add(uint64(1<<40), uint64(1<<64-1), uint64(0), uint8(4|8))
+	f.Fuzz(func(t *testing.T, size, blockSize, logSize uint64, flags uint8) {
+		o := Options{Size: size, BlockSize: blockSize, LogSize: logSize, Subformat: Subformat(flags & 1)}
+		if flags&2 != 0 {
+			o.BlockStateZero = boolp(flags&4 != 0)
+		}
+		if flags&8 != 0 {
+			o.Subformat = SubformatDynamic
+			o.Parent = &Parent{DataWriteGUID: mustGUID("27618972-0b56-3e47-8b0a-915d7783c6e3"), RelativePath: "p.vhdx"}
+		}
+		p, err := PlanImage(fixedIdentity(o))
+		if err != nil {
+			var oe *OptionError
+			if !errors.As(err, &oe) {
+				t.Fatalf("PlanImage refused with %T %v", err, err)
+			}
+			return
+		}
+		img, err := Parse(p, p.Size)
+		if err != nil {
+			t.Fatalf("Parse of a plan for %+v: %v", o, err)
+		}
+		if img.VirtualSize != p.VirtualSize || img.BlockSize != p.BlockSize || img.Header.LogLength != p.LogSize ||
+			img.HasParent != (o.Parent != nil) || (img.DiskType() == DiskFixed) != (o.Subformat == SubformatFixed) {
+			t.Fatalf("plan %+v parsed as %+v", o, img.Info())
+		}
+		if img.VirtualSize < size || img.VirtualSize-size >= 512 {
+			t.Fatalf("size %d became %d", size, img.VirtualSize)
+		}
+	})
 }
