@@ -22,7 +22,9 @@ require (
 require (
 	github.com/hashicorp/errwrap v1.0.0 // indirect
 	github.com/hashicorp/go-multierror v1.1.1 // indirect
+	github.com/instar-go/instar/formats/qcow2 v0.0.0-00010101000000-000000000000 // indirect
 	github.com/instar-go/instar/formats/vhd v0.0.0-00010101000000-000000000000 // indirect
 	github.com/instar-go/instar/formats/vhdx v0.0.0-00010101000000-000000000000 // indirect
+	github.com/instar-go/instar/formats/vmdk v0.0.0-00010101000000-000000000000 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
