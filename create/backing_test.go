@@ -2,6 +2,7 @@ package create
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -144,6 +145,14 @@ func TestLookupBackingErrors(t *testing.T) {
 	diffVHD := createBytes(t, &Request{Format: "vpc", Filename: "c.vhd", BackingFile: "p.vhd", BackingFormat: "vpc"}, readFile(t, makeParent(t, dir, 2, parentCase{VPC, "", "4M"})))
 	diffVHDX := createBytes(t, &Request{Format: "vhdx", Filename: "c.vhdx", BackingFile: "p.vhdx", BackingFormat: "vhdx"}, dynVHDX)
 
+	// A qcow2 image with an incompatible feature qemu does not know: the
+	// format is recognised but its contents cannot be trusted.
+	unknownFeature := createBytes(t, &Request{Format: "qcow2", Filename: "q", Size: "1M"}, nil)
+	binary.BigEndian.PutUint64(unknownFeature[72:], 1<<63)
+	// A sparse VMDK whose header claims version 4.
+	vmdk4 := createBytes(t, &Request{Format: "vmdk", Filename: "v", Size: "1M"}, nil)
+	binary.LittleEndian.PutUint32(vmdk4[4:], 4)
+
 	for _, c := range []struct {
 		name string
 		r    interface {
@@ -156,6 +165,9 @@ func TestLookupBackingErrors(t *testing.T) {
 		{"size beyond the bytes", bytes.NewReader(dynVHDX[:100]), int64(len(dynVHDX)), BackingReadFailed},
 		{"truncated vhdx", bytes.NewReader(dynVHDX[:300<<10]), 300 << 10, BackingParseFailed},
 		{"ambiguous", bytes.NewReader(ambiguous), int64(len(ambiguous)), BackingAmbiguous},
+		{"unknown qcow2 feature", bytes.NewReader(unknownFeature), int64(len(unknownFeature)), BackingNotSizeable},
+		{"vmdk version 4", bytes.NewReader(vmdk4), int64(len(vmdk4)), BackingNotSizeable},
+		{"truncated qcow2", bytes.NewReader(unknownFeature[:64]), 64, BackingParseFailed},
 		{"differencing vhd", bytes.NewReader(diffVHD), int64(len(diffVHD)), BackingDifferencing},
 		{"differencing vhdx", bytes.NewReader(diffVHDX), int64(len(diffVHDX)), BackingDifferencing},
 	} {

@@ -3,7 +3,9 @@ package create
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 )
 
 // Options is the one option model for every target format: the parsed and
@@ -127,6 +129,12 @@ func ParseRequest(req *Request) (*Options, error) {
 		}
 	}
 
+	if o.NoCOW {
+		o.Warnings = append(o.Warnings, "nocow=on is accepted for compatibility and has no effect in instar")
+	}
+	if o.ExtentSizeHint != 0 {
+		o.Warnings = append(o.Warnings, fmt.Sprintf("extent_size_hint=%d is accepted for compatibility and has no effect in instar", o.ExtentSizeHint))
+	}
 	o.Unsafe = req.Unsafe
 	o.applyBackingFlags(req, &p)
 	o.validateBacking(req, &p)
@@ -175,7 +183,7 @@ func (o *Options) hasSizeProblem(p *problemList) bool {
 func (o *Options) set(s setting, p *problemList) {
 	d, ok := lookupKey(o.Format, s.key)
 	if !ok {
-		p.add(InvalidOption, fmt.Sprintf("Invalid parameter '%s'", s.key))
+		p.add(InvalidOption, unknownKeyMessage(o.Format, s.key))
 		return
 	}
 	if d.refused {
@@ -222,6 +230,29 @@ func (o *Options) set(s setting, p *problemList) {
 		o.setString(s.key, s.value)
 		o.given[s.key] = escapeOptionValue(s.value)
 	}
+}
+
+// unknownKeyMessage is qemu-img's "Invalid parameter" with what to do: the
+// formats the key belongs to, or the keys the target has.
+func unknownKeyMessage(f Format, key string) string {
+	msg := fmt.Sprintf("Invalid parameter '%s'", key)
+	var owners []string
+	for _, other := range Formats {
+		if _, ok := lookupKey(other, key); ok && other != f {
+			owners = append(owners, string(other))
+		}
+	}
+	if len(owners) > 0 {
+		return msg + fmt.Sprintf(" (an option of %s, not of %s)", strings.Join(owners, ", "), f)
+	}
+	var keys []string
+	for _, d := range formatKeys[f] {
+		if !d.flagOnly && !d.refused {
+			keys = append(keys, d.name)
+		}
+	}
+	sort.Strings(keys)
+	return msg + fmt.Sprintf(" (%s takes: %s)", f, strings.Join(keys, ", "))
 }
 
 // parseBool accepts the spellings qemu's option parser accepts.
