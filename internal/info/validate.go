@@ -74,6 +74,9 @@ func (v *validator) check(im *Image) {
 	if im.BackingFormat != "" && im.BackingFilename == "" {
 		v.fail("backing format %q without a backing filename", im.BackingFormat)
 	}
+	if (im.Format == formatQcow2) != (im.Qcow2 != nil) || (im.Format == formatVMDK) != (im.VMDK != nil) {
+		v.fail("a %s image must carry exactly its own format-specific details", im.Format)
+	}
 	if im.Qcow2 != nil {
 		if im.Format != formatQcow2 {
 			v.fail("qcow2 details on a %s image", im.Format)
@@ -118,6 +121,9 @@ func (v *validator) qcow2(q *Qcow2Specific) {
 
 func (v *validator) vmdk(d *VMDKSpecific) {
 	v.name("vmdk create type", d.CreateType, MaxNameLen)
+	if len(d.Extents) == 0 {
+		v.fail("a vmdk image without extents")
+	}
 	if len(d.Extents) > MaxExtents {
 		v.fail("%d vmdk extents, more than %d", len(d.Extents), MaxExtents)
 		return

@@ -49,6 +49,9 @@ func TestValidateRejects(t *testing.T) {
 		{"many bitmaps", func(im *Image) { im.Qcow2.Bitmaps = make([]Qcow2Bitmap, MaxBitmaps+1) }},
 		{"qcow2 data on raw", func(im *Image) { im.Format = formatRaw }},
 		{"vmdk data on qcow2", func(im *Image) { im.VMDK = &VMDKSpecific{} }},
+		{"qcow2 without details", func(im *Image) { im.Qcow2 = nil }},
+		{"vmdk without details", func(im *Image) { im.Format, im.Qcow2 = formatVMDK, nil }},
+		{"vmdk without extents", func(im *Image) { im.Format, im.Qcow2, im.VMDK = formatVMDK, nil, &VMDKSpecific{} }},
 		{"many extents", func(im *Image) {
 			im.Format, im.Qcow2 = formatVMDK, nil
 			im.VMDK = &VMDKSpecific{Extents: make([]VMDKExtent, MaxExtents+1)}
