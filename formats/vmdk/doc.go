@@ -11,6 +11,8 @@
 // returned in Info and flagged in Image.Warnings when they are absolute or
 // leave the directory. Every problem is a *FormatError naming the byte
 // offset and wrapping ErrNotVMDK, ErrCorrupt or ErrUnsupported.
+// ParseSparseExtent reads one extent file of a multi-file VMDK on its own,
+// for a caller that chose to open it.
 //
 // PlanImage is a pure emitter: Options in, a *Plan out that describes every
 // byte of a monolithicSparse or streamOptimized image exactly as qemu-img
@@ -28,5 +30,6 @@
 //   - VMDK3 "COWD" and seSparse extents are recognised, not parsed.
 //   - It reads no grain table or data: it describes an image, it is not a
 //     block device; a descriptor file's SPARSE extents are not opened, so
-//     their grain size is unknown (Info.ClusterSize 0).
+//     their grain size is unknown (Info.ClusterSize 0) unless the caller
+//     reads each with ParseSparseExtent.
 package vmdk

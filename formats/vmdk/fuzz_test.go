@@ -50,6 +50,14 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if h, _, err := ParseSparseExtent(bytesReader(data), int64(len(data))); err != nil {
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("ParseSparseExtent error is not a *FormatError: %v", err)
+			}
+		} else if h.GrainSize == 0 || h.NumGTEsPerGT == 0 {
+			t.Fatalf("ParseSparseExtent accepted %+v", h)
+		}
 		im, err := Parse(bytesReader(data), int64(len(data)))
 		if err != nil {
 			var fe *FormatError

@@ -46,7 +46,8 @@ type ExtentInfo struct {
 	VirtualSize int64
 	// ClusterSize is the grain size in bytes of the image's own sparse
 	// extent; 0 for a FLAT extent (qemu shows none) and for a SPARSE extent
-	// in another file (qemu reads it from that file, this package does not).
+	// in another file (qemu reads it from that file; ParseSparseExtent
+	// reads it for a caller that opens the file).
 	ClusterSize int64
 	// Flat reports a FLAT or VMFS extent: qemu shows no cluster-size.
 	Flat bool

@@ -103,24 +103,8 @@ func parseSparse(r io.ReaderAt, size int64, head []byte) (*Image, error) {
 		}
 		return parseDescriptorFile(r, size, off)
 	}
-	if h.GDOffset == gdAtEnd {
-		fh, err := readFooter(r, size)
-		if err != nil {
-			return nil, err
-		}
-		h, im.FooterHeader = fh, true
-	}
-	if err := checkHeader(&h, size); err != nil {
+	if err := settleHeader(r, size, &h, &im.FooterHeader, &im.Warnings); err != nil {
 		return nil, err
-	}
-	if !h.NewlineOK() && h.Flags&FlagNewlineDetect != 0 {
-		im.Warnings = append(im.Warnings, fmt.Sprintf("newline check bytes are %q, not \"\\n \\r\\n\": the file may have been mangled by a text-mode transfer", h.NewlineChecks[:]))
-	}
-	if h.UncleanShutdown {
-		im.Warnings = append(im.Warnings, "the unclean-shutdown flag is set")
-	}
-	if gd, ok := sectorsToBytes(h.GDOffset); !ok || gd >= size {
-		im.Warnings = append(im.Warnings, fmt.Sprintf("the grain directory (sector %d) lies beyond the end of the file", h.GDOffset))
 	}
 
 	if h.DescriptorOffset == 0 || h.DescriptorSize == 0 {
@@ -168,6 +152,57 @@ func parseSparse(r io.ReaderAt, size int64, head []byte) (*Image, error) {
 	}
 	im.fillFromDescriptor()
 	return im, nil
+}
+
+// settleHeader replaces h by the footer's copy when h defers to it, checks
+// the header in effect and notes what a consumer should know.
+func settleHeader(r io.ReaderAt, size int64, h *SparseHeader, footer *bool, warnings *[]string) error {
+	if h.GDOffset == gdAtEnd {
+		fh, err := readFooter(r, size)
+		if err != nil {
+			return err
+		}
+		*h, *footer = fh, true
+	}
+	if err := checkHeader(h, size); err != nil {
+		return err
+	}
+	if !h.NewlineOK() && h.Flags&FlagNewlineDetect != 0 {
+		*warnings = append(*warnings, fmt.Sprintf("newline check bytes are %q, not \"\\n \\r\\n\": the file may have been mangled by a text-mode transfer", h.NewlineChecks[:]))
+	}
+	if h.UncleanShutdown {
+		*warnings = append(*warnings, "the unclean-shutdown flag is set")
+	}
+	if gd, ok := sectorsToBytes(h.GDOffset); !ok || gd >= size {
+		*warnings = append(*warnings, fmt.Sprintf("the grain directory (sector %d) lies beyond the end of the file", h.GDOffset))
+	}
+	return nil
+}
+
+// ParseSparseExtent reads a hosted sparse extent on its own — one extent
+// file of a twoGbMaxExtentSparse or vmfsSparse descriptor, which carries
+// no descriptor of its own — with the checks Parse applies to a header
+// (and the footer's copy when the header defers to it). qemu-img shows
+// such an extent's "virtual-size" from its capacity and "cluster-size"
+// from its grain size, not from the descriptor line. The warnings are
+// those Parse would put in Image.Warnings.
+func ParseSparseExtent(r io.ReaderAt, size int64) (h *SparseHeader, warnings []string, err error) {
+	head := make([]byte, min(max(size, 0), SectorSize))
+	if err := readFull(r, head, 0, "header"); err != nil {
+		return nil, nil, err
+	}
+	if len(head) < len(sparseMagic) || string(head[:4]) != sparseMagic {
+		return nil, nil, formatErr(ErrNotVMDK, 0, "magic", "not a hosted sparse extent (\"KDMV\")")
+	}
+	if len(head) < SectorSize {
+		return nil, nil, formatErr(ErrCorrupt, 0, "sparse header", "file of %d bytes is shorter than the 512-byte header", size)
+	}
+	hd := decodeHeader(head)
+	var footer bool
+	if err := settleHeader(r, size, &hd, &footer, &warnings); err != nil {
+		return nil, nil, err
+	}
+	return &hd, warnings, nil
 }
 
 // checkHeader bounds every header field Info and a reader depend on.

@@ -162,3 +162,38 @@ func TestParseZeroCapacity(t *testing.T) {
 		t.Errorf("Parse: %v", err)
 	}
 }
+
+// TestParseSparseExtent reads the extent files of a qemu-made
+// twoGbMaxExtentSparse image on their own; their capacity and grain size
+// are what qemu-img shows for each extent.
+func TestParseSparseExtent(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	dir := t.TempDir()
+	path := qemuCreate(t, dir, "tg.vmdk", "5G", "-o", "subformat=twoGbMaxExtentSparse")
+	qext, _ := vmdkSpecific(t, infoJSON(t, path))["extents"].([]any)
+	if len(qext) != 3 {
+		t.Fatalf("qemu shows %d extents", len(qext))
+	}
+	for _, x := range qext {
+		qx := x.(map[string]any)
+		name := qx["filename"].(string)
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _, err := ParseSparseExtent(bytesReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if int64(h.Capacity)*SectorSize != jsonInt(t, qx["virtual-size"]) || int64(h.GrainSize)*SectorSize != jsonInt(t, qx["cluster-size"]) {
+			t.Errorf("%s: capacity %d grain %d, qemu %v", name, h.Capacity, h.GrainSize, qx)
+		}
+		// The same file is no image on its own: it has no descriptor text.
+		if _, err := Parse(bytesReader(b), int64(len(b))); !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnsupported) {
+			t.Errorf("Parse(%s): %v", name, err)
+		}
+	}
+	if _, _, err := ParseSparseExtent(bytesReader([]byte("# Disk")), 6); !errors.Is(err, ErrNotVMDK) {
+		t.Errorf("descriptor text as extent: %v", err)
+	}
+}
