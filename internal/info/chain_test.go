@@ -1,6 +1,7 @@
 package info
 
 import (
+	"bytes"
 	"os"
 	"testing"
 
@@ -47,6 +48,22 @@ func TestBackingChainMatchesQemu(t *testing.T) {
 	create(t, "-f", "qcow2", "-b", "base.vhdx", "-F", "vhdx", "-o", "compat=0.10", "d1/onvhdx.qcow2")
 	create(t, "-f", "qcow2", "-b", wd+"/d1/top.qcow2", "-F", "qcow2", "abs/top4.qcow2")
 	create(t, "-f", "qcow2", "-u", "-b", "gone.qcow2", "-F", "qcow2", "d1/orphan.qcow2", "1M")
+	// An old-style image that names its backing file without a format:
+	// rename the backing format extension (0xe2792aca) to one qemu ignores,
+	// so each link's format is probed.
+	create(t, "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", "d1/nofmt.qcow2")
+	data, err := os.ReadFile("d1/nofmt.qcow2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext := bytes.Index(data[:4096], []byte{0xe2, 0x79, 0x2a, 0xca})
+	if ext < 0 {
+		t.Fatal("no backing format extension in d1/nofmt.qcow2")
+	}
+	patchByte(t, "d1/nofmt.qcow2", int64(ext+3), 0xcb)
+	if f := testenv.QemuInfo(t, "", "d1/nofmt.qcow2")["backing-filename-format"]; f != nil {
+		t.Fatalf("qemu-img still sees backing format %v", f)
+	}
 	for _, tc := range []struct{ name, path string }{
 		{"depth 1", "d1/d2/base.raw"},
 		{"depth 2", "d1/mid.qcow2"},
@@ -54,6 +71,7 @@ func TestBackingChainMatchesQemu(t *testing.T) {
 		{"fixed vhd via backing format", "d1/onvhd.qcow2"},
 		{"vhdx under compat 0.10", "d1/onvhdx.qcow2"},
 		{"absolute link", "abs/top4.qcow2"},
+		{"backing without format", "d1/nofmt.qcow2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			compareWithQemu(t, chainEntries(t, tc.path, ""), "--backing-chain", tc.path)

@@ -232,7 +232,7 @@ func TestQcow2UnsupportedFeaturesRefused(t *testing.T) {
 // TestQcow2FeatureBitsMatchQemu sets the dirty and corrupt bits of the
 // incompatible features field (qcow2 header offset 72) of a qemu-made image
 // and compares the rendering: qemu-img prints "cleanly shut down: no" and
-// "corrupt: true" for them.
+// "corrupt: true" for them. It also gives a header an odd virtual size.
 func TestQcow2FeatureBitsMatchQemu(t *testing.T) {
 	testenv.RequireQemuImg(t)
 	t.Chdir(t.TempDir())
@@ -243,6 +243,13 @@ func TestQcow2FeatureBitsMatchQemu(t *testing.T) {
 		patchByte(t, name, incompatibleLowByte, bits)
 		compareWithQemu(t, []Entry{entryFor(t, name, "")}, name)
 	}
+	// A header size that is not a whole number of sectors (offset 24,
+	// big-endian): qemu drops the partial sector.
+	create(t, "-f", "qcow2", "odd.qcow2", "1M")
+	for i, b := range []byte{0, 0, 0, 0, 0, 0, 0x03, 0xe8} { // 1000 bytes
+		patchByte(t, "odd.qcow2", 24+int64(i), b)
+	}
+	compareWithQemu(t, []Entry{entryFor(t, "odd.qcow2", "")}, "odd.qcow2")
 }
 
 func TestVMDKMatchesQemu(t *testing.T) {
