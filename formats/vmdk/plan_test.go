@@ -56,7 +56,7 @@ func TestPlanMatchesQemu(t *testing.T) {
 
 			o := c.opts
 			o.Size = jsonInt(t, qinfo["virtual-size"])
-			o.FileName = "disk.vmdk"
+			o.FileName = q // qemu-img writes the basename; so must the plan
 			o.CID = &cid
 			p, err := PlanImage(o)
 			if err != nil {
