@@ -113,3 +113,34 @@ func TestCreateOptionHelp(t *testing.T) {
 		t.Errorf("-o help created %d files", len(entries))
 	}
 }
+
+// TestCreatePreallocation checks qcow2 preallocation through the sandbox:
+// the guest writes the metadata and names the data ranges, the host
+// allocates them. The file must be as long as qemu-img's and, for falloc
+// and full, hold the data's space.
+func TestCreatePreallocation(t *testing.T) {
+	inSandbox(t, func(t *testing.T, sandbox string) {
+		for _, mode := range []string{"metadata", "falloc", "full"} {
+			dir, qdir := t.TempDir(), t.TempDir()
+			args := []string{"create", "-q", "-f", "qcow2", "-o", "preallocation=" + mode, "p.qcow2", "4M"}
+			instarOK(t, dir, append(args, sandbox)...)
+			qemuImg(t, qdir, args...)
+			path := filepath.Join(dir, "p.qcow2")
+			testenv.QemuCheck(t, "qcow2", path)
+			gi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			qi, err := os.Stat(filepath.Join(qdir, "p.qcow2"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gi.Size() != qi.Size() {
+				t.Errorf("%s: %d bytes, qemu-img's %d", mode, gi.Size(), qi.Size())
+			}
+			if mode != "metadata" && allocated(gi) < 4<<20 {
+				t.Errorf("%s: only %d bytes allocated for 4 MiB of data", mode, allocated(gi))
+			}
+		}
+	})
+}
