@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/instar-go/instar/formats/qcow2"
 )
 
 // Options is the one option model for every target format: the parsed and
@@ -219,13 +221,13 @@ func (o *Options) set(s setting, p *problemList) {
 		o.setSize(s.key, int64(v))
 		o.given[s.key] = strconv.FormatInt(int64(v), 10)
 	case kindNumber:
-		v, err := strconv.ParseUint(s.value, 0, 64)
-		if err != nil {
+		v, ok := parseNumber(s.value)
+		if !ok {
 			p.add(InvalidOption, fmt.Sprintf("Parameter '%s' expects a number (got '%s')", s.key, s.value))
 			return
 		}
 		o.setNumber(s.key, v)
-		o.given[s.key] = strconv.FormatUint(v, 10)
+		o.given[s.key] = strconv.FormatInt(int64(v), 10) // qemu prints it signed
 	default:
 		o.setString(s.key, s.value)
 		o.given[s.key] = escapeOptionValue(s.value)
@@ -302,15 +304,46 @@ func (o *Options) setSize(key string, v int64) {
 	}
 }
 
-// setNumber stores a number key; values beyond int range are kept as an
-// impossible width so validation reports them.
+// setNumber stores a number key; a width above the largest valid one
+// (including a negative number, which qemu wraps) is kept as -1 for
+// validation to report with the value as given.
 func (o *Options) setNumber(key string, v uint64) {
 	if key == keyRefcountBits {
-		if v > 1<<20 {
-			v = 1 << 20
+		o.RefcountBits = -1
+		if v <= qcow2.MaxRefcountBits {
+			o.RefcountBits = int(v)
 		}
-		o.RefcountBits = int(v)
 	}
+}
+
+// parseNumber parses an integer the way C's strtoull with base 0 does,
+// which qemu uses for number options: leading blanks, an optional sign (a
+// minus wraps, as in C), then 0x hex, 0 octal or decimal digits, and
+// nothing after them. Overflow is refused.
+func parseNumber(s string) (uint64, bool) {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	base := 10
+	switch {
+	case len(s) > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'):
+		base, s = 16, s[2:]
+	case len(s) > 1 && s[0] == '0':
+		base, s = 8, s[1:]
+	}
+	if s == "" || countDigits(s, base == 16) != len(s) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(s, base, 64)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // setString stores a string key; compat is normalised and preallocation

@@ -145,7 +145,7 @@ func (o *Options) validateQcow2(p *problemList) {
 	}
 	rb := o.RefcountBits
 	if rb < qcow2.MinRefcountBits || rb > qcow2.MaxRefcountBits || rb&(rb-1) != 0 {
-		p.add(InvalidOption, fmt.Sprintf("Refcount width must be a power of two and may not exceed 64 bits (got refcount_bits=%d)", rb))
+		p.add(InvalidOption, fmt.Sprintf("Refcount width must be a power of two and may not exceed 64 bits (got refcount_bits=%s)", o.given[keyRefcountBits]))
 	} else if v2 && rb != qcow2.DefaultRefcountBits {
 		p.add(InvalidOption, fmt.Sprintf("Different refcount widths than 16 bits require compatibility level 1.1 or above (use version=v3 or greater) (got refcount_bits=%d with compat=0.10)", rb))
 	}
