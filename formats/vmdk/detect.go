@@ -5,6 +5,9 @@ import "bytes"
 // FormatName is qemu's name for the format.
 const FormatName = "vmdk"
 
+// detectLen is how much of a file Detect is meant to see.
+const detectLen = 4096
+
 // Detect reports whether the first bytes of a file (callers pass the first
 // 4 KiB, or the whole file when shorter) are a VMDK: a sparse extent
 // ("KDMV", or the older "COWD"), or a text descriptor whose first line

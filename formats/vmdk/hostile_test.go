@@ -193,3 +193,13 @@ func TestNoFileAccess(t *testing.T) {
 		}
 	}
 }
+
+// TestLongCommentDescriptor: a descriptor file may open with comments
+// longer than one sector; qemu probes 2 KiB of the file, Parse 4 KiB.
+func TestLongCommentDescriptor(t *testing.T) {
+	desc := "# " + strings.Repeat("c", 1500) + "\nversion=1\nCID=1\nparentCID=ffffffff\ncreateType=\"monolithicFlat\"\nRW 8 FLAT \"a\" 0\n"
+	im, err := Parse(strings.NewReader(desc), int64(len(desc)))
+	if err != nil || im.Info().VirtualSize != 8*SectorSize {
+		t.Fatalf("Parse: %v", err)
+	}
+}

@@ -1,11 +1,9 @@
 package vmdk
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
-	"strings"
 )
 
 // Limits of the sparse header that Parse enforces, qemu-img 7.2's own.
@@ -16,18 +14,6 @@ const (
 	MaxGTEsPerGT = 512
 	// MaxGDEntries is the largest grain directory qemu opens, in entries.
 	MaxGDEntries = 32 << 20
-)
-
-// Marker types of a streamOptimized file (VMware "Virtual Disk Format
-// 5.0", section "Stream-Optimized Compressed Sparse Extents"). A metadata
-// marker is one sector: uint64 value, uint32 size (0), uint32 type.
-const (
-	markerEndOfStream = 0
-	markerFooter      = 3
-	markerOffValue    = 0
-	markerOffSize     = 8
-	markerOffType     = 12
-	footerLen         = 3 * SectorSize // footer marker, footer header, end-of-stream marker
 )
 
 // Image is a parsed VMDK: the sparse header (nil for a descriptor file),
@@ -60,13 +46,14 @@ func Parse(r io.ReaderAt, size int64) (*Image, error) {
 	if size < int64(len(sparseMagic)) {
 		return nil, formatErr(ErrNotVMDK, 0, "file", "%d bytes is too short for a VMDK", size)
 	}
-	head := make([]byte, min(size, SectorSize))
+	// 4 KiB, as Detect is given: a descriptor may open with long comments.
+	head := make([]byte, min(size, detectLen))
 	if err := readFull(r, head, 0, "header"); err != nil {
 		return nil, err
 	}
 	switch string(head[:4]) {
 	case sparseMagic:
-		return parseSparse(r, size, head)
+		return parseSparse(r, size, head[:min(len(head), SectorSize)])
 	case cowdMagic:
 		return nil, formatErr(ErrUnsupported, 0, "magic", "VMDK3 (ESX 2 \"COWD\") sparse extents are not supported")
 	}
@@ -232,35 +219,6 @@ func checkHeader(h *SparseHeader, size int64) error {
 	return nil
 }
 
-// readFooter reads the footer header of a streamOptimized file whose
-// header says "grain directory at end", with its two markers.
-func readFooter(r io.ReaderAt, size int64) (SparseHeader, error) {
-	end := size / SectorSize * SectorSize
-	if end < footerLen+SectorSize {
-		return SparseHeader{}, formatErr(ErrCorrupt, offGDOffset, "sparse header gdOffset", "points to a footer, but the %d-byte file has no room for one", size)
-	}
-	b := make([]byte, footerLen)
-	at := end - footerLen
-	if err := readFull(r, b, at, "footer"); err != nil {
-		return SparseHeader{}, err
-	}
-	le := binary.LittleEndian
-	fm, hdr, eos := b[:SectorSize], b[SectorSize:2*SectorSize], b[2*SectorSize:]
-	switch {
-	case le.Uint32(fm[markerOffSize:]) != 0 || le.Uint32(fm[markerOffType:]) != markerFooter:
-		return SparseHeader{}, formatErr(ErrCorrupt, at, "footer marker", "not a footer marker")
-	case string(hdr[:4]) != sparseMagic:
-		return SparseHeader{}, formatErr(ErrCorrupt, at+SectorSize, "footer magic", "footer header lacks \"KDMV\"")
-	case le.Uint64(eos[markerOffValue:]) != 0 || le.Uint32(eos[markerOffSize:]) != 0 || le.Uint32(eos[markerOffType:]) != markerEndOfStream:
-		return SparseHeader{}, formatErr(ErrCorrupt, at+2*SectorSize, "end-of-stream marker", "not an end-of-stream marker")
-	}
-	h := decodeHeader(hdr)
-	if h.GDOffset == gdAtEnd {
-		return SparseHeader{}, formatErr(ErrCorrupt, at+SectorSize+offGDOffset, "footer gdOffset", "the footer also defers its grain directory to the footer")
-	}
-	return h, nil
-}
-
 // sectorsToBytes converts a sector count to bytes, reporting overflow of
 // int64.
 func sectorsToBytes(s uint64) (int64, bool) {
@@ -279,100 +237,6 @@ func requireCIDs(d *Descriptor, off int64) error {
 		return formatErr(ErrCorrupt, off, "descriptor parentCID", "the descriptor has no parentCID line")
 	}
 	return nil
-}
-
-// descriptorFileTypes are the createType values qemu opens from a
-// stand-alone descriptor.
-var descriptorFileTypes = []string{"monolithicFlat", "vmfs", "vmfsSparse", "seSparse", "twoGbMaxExtentSparse", "twoGbMaxExtentFlat"}
-
-// extentTypes are the extent types qemu opens from a descriptor file.
-var extentTypes = []string{"FLAT", "SPARSE", "VMFS", "VMFSSPARSE", "SESPARSE"}
-
-// parseDescriptorFile parses a stand-alone descriptor starting at off. Its
-// virtual size is the sum of the extents qemu would open; none is opened.
-func parseDescriptorFile(r io.ReaderAt, size, off int64) (*Image, error) {
-	n := size - off
-	if n > MaxDescriptorSize {
-		return nil, formatErr(ErrCorrupt, off, "descriptor", "a descriptor file of %d bytes exceeds the %d-byte limit", n, MaxDescriptorSize)
-	}
-	text := make([]byte, n)
-	if err := readFull(r, text, off, "descriptor"); err != nil {
-		return nil, err
-	}
-	d, err := ParseDescriptor(text, off)
-	if err != nil {
-		return nil, err
-	}
-	if d.CreateType == "" {
-		return nil, formatErr(ErrCorrupt, off, "descriptor createType", "the descriptor has no createType")
-	}
-	if !contains(descriptorFileTypes, d.CreateType) {
-		return nil, formatErr(ErrUnsupported, off, "descriptor createType", "create type %q in a descriptor file is not one qemu opens (%s)", clip(d.CreateType), strings.Join(descriptorFileTypes, ", "))
-	}
-	if err := requireCIDs(d, off); err != nil {
-		return nil, err
-	}
-	im := &Image{Descriptor: d, DescriptorOffset: off}
-	im.info.CreateType = d.CreateType
-	var total int64
-	for i, e := range d.Extents {
-		// The order of these checks is qemu's (vmdk_parse_extents).
-		if e.Access != "RW" {
-			im.Warnings = append(im.Warnings, fmt.Sprintf("extent %d (%s %q) is ignored: qemu opens only RW extents", i+1, e.Access, clip(e.FileName)))
-			continue
-		}
-		if e.Type == "FLAT" && !e.HasOffset {
-			return nil, formatErr(ErrCorrupt, e.LineOffset, "descriptor extent line", "FLAT extent %d has no offset", i+1)
-		}
-		if e.Type != "FLAT" && e.HasOffset {
-			return nil, formatErr(ErrCorrupt, e.LineOffset, "descriptor extent line", "%s extent %d has an offset; only FLAT extents take one", clip(e.Type), i+1)
-		}
-		if e.Sectors == 0 {
-			im.Warnings = append(im.Warnings, fmt.Sprintf("extent %d (%q) is ignored: it has 0 sectors", i+1, clip(e.FileName)))
-			continue
-		}
-		if !contains(extentTypes, e.Type) {
-			im.Warnings = append(im.Warnings, fmt.Sprintf("extent %d of type %q is ignored: qemu does not read it", i+1, clip(e.Type)))
-			continue
-		}
-		if e.Sectors > (math.MaxInt64-total)/SectorSize {
-			return nil, formatErr(ErrCorrupt, e.LineOffset, "descriptor extent line", "extent sizes add up to more than 2^63 bytes")
-		}
-		total += e.Size()
-		im.info.Extents = append(im.info.Extents, ExtentInfo{
-			Filename:    e.FileName,
-			Format:      e.Type,
-			VirtualSize: e.Size(),
-			Flat:        e.Flat(),
-			Offset:      e.Offset * SectorSize,
-		})
-		if w := unsafeName(e.FileName); w != "" {
-			im.Warnings = append(im.Warnings, fmt.Sprintf("extent %d file name %q %s", i+1, clip(e.FileName), w))
-		}
-	}
-	if len(im.info.Extents) == 0 {
-		return nil, formatErr(ErrCorrupt, off, "descriptor extent line", "the descriptor names no extent qemu can open")
-	}
-	im.Warnings = append(im.Warnings, fmt.Sprintf("create type %s keeps its data in other files", d.CreateType))
-	im.info.VirtualSize = total
-	im.fillFromDescriptor()
-	return im, nil
-}
-
-// unsafeName says why an extent file name should not be followed blindly,
-// or "" when it is a plain name in the descriptor's directory.
-func unsafeName(name string) string {
-	switch {
-	case name == "":
-		return "is empty"
-	case strings.HasPrefix(name, "/"):
-		return "is an absolute path"
-	case strings.ContainsAny(name, "/\\"):
-		return "names another directory"
-	case name == "." || name == "..":
-		return "names a directory"
-	}
-	return ""
 }
 
 func contains(list []string, s string) bool {
