@@ -26,9 +26,19 @@
 //   - It never replays a log. An image whose log holds entries of the
 //     current log GUID is parsed and flagged (Image.LogNeedsReplay); its
 //     metadata may be stale until a writer replays the log.
-//   - It does not read the BAT or any payload: it describes an image, it is
-//     not a block device.
+//   - Parse does not read the BAT or any payload: it describes an image, it
+//     is not a block device. Image.BlockEntry reads one BAT entry, and
+//     Image.CheckBAT streams the whole BAT through the checks qemu-img makes
+//     on open (blocks inside the file, clear of the metadata).
 //   - Unknown regions or metadata items marked required make Parse fail
 //     with ErrUnsupported, as the specification demands.
 //   - It plans 512-byte logical and physical sectors only, as qemu-img does.
+//
+// Where Parse is more accepting than qemu-img 7.2, deliberately, because
+// the specification allows it: it reads differencing images and 4096-byte
+// logical sectors (qemu-img says "Operation not supported"), and it falls
+// back to the second region table when the first is damaged (qemu-img only
+// reads the first). Callers that need qemu-img's verdict check
+// Info.DiskType, Image.LogicalSectorSize and Image.Warnings, and call
+// CheckBAT.
 package vhdx

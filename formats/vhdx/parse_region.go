@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"sort"
 )
 
 // regionTableProblem returns why the 64 KiB region table block b is not
@@ -114,22 +113,10 @@ func regionName(r Region) string {
 	return r.GUID.String()
 }
 
-// checkOverlaps refuses regions that overlap each other or the log.
+// checkOverlaps refuses regions that overlap each other, the log or the
+// header section.
 func (p *parser) checkOverlaps(base int64) error {
-	type span struct {
-		start, end uint64
-		name       string
-	}
-	spans := make([]span, 0, len(p.img.Regions)+1)
-	if h := p.img.Header; h.LogLength > 0 {
-		spans = append(spans, span{h.LogOffset, h.LogOffset + uint64(h.LogLength), "log"})
-	}
-	for _, r := range p.img.Regions {
-		if r.Length > 0 {
-			spans = append(spans, span{r.FileOffset, r.end(), regionName(r) + " region"})
-		}
-	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	spans := p.img.usedSpans()
 	for i := 1; i < len(spans); i++ {
 		if spans[i].start < spans[i-1].end {
 			return formatErr(ErrCorrupt, base, "region table",
