@@ -88,6 +88,9 @@ func (f HeaderFlags) String() string {
 	return strings.Join(parts, "|")
 }
 
+// MarshalText returns the String form.
+func (f HeaderFlags) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
 // Compression is the compressAlgorithm field of the sparse header.
 type Compression uint16
 
@@ -106,6 +109,9 @@ func (c Compression) String() string {
 	}
 	return fmt.Sprintf("Compression(%d)", uint16(c))
 }
+
+// MarshalText returns the String form.
+func (c Compression) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // SparseHeader is the decoded SparseExtentHeader. Offsets and sizes are in
 // sectors, as on disk.
