@@ -197,3 +197,28 @@ func TestParseSparseExtent(t *testing.T) {
 		t.Errorf("descriptor text as extent: %v", err)
 	}
 }
+
+// TestParseQemuConverted parses a streamOptimized image qemu-img convert
+// wrote with compressed grains, and the disk database of a created one.
+func TestParseQemuConverted(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "d.raw")
+	data := make([]byte, 3<<20)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(raw, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "s.vmdk")
+	testenv.QemuImg(t, "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized,adapter_type=lsilogic,hwversion=8,toolsversion=77", raw, out)
+	q := infoJSON(t, out)
+	info := parseFile(t, out).Info()
+	if info.VirtualSize != jsonInt(t, q["virtual-size"]) || info.CreateType != vmdkSpecific(t, q)["create-type"] || info.CID != uint32(jsonInt(t, vmdkSpecific(t, q)["cid"])) {
+		t.Errorf("parsed %+v, qemu %v", info, q)
+	}
+	if info.AdapterType != "lsilogic" || info.HWVersion != "8" || info.ToolsVersion != "77" || info.Heads != "255" || info.Sectors != "63" {
+		t.Errorf("disk database %+v", info)
+	}
+}
