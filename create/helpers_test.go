@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/instar-go/instar/internal/testenv"
@@ -96,3 +97,13 @@ func removeAll(t *testing.T, path string) {
 // osFile is *os.File, named so tests can pass a nil file as a nil
 // io.ReaderAt without the typed-nil trap.
 type osFile = os.File
+
+// allocated returns the bytes a file occupies on disk.
+func allocated(t *testing.T, path string) int64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Sys().(*syscall.Stat_t).Blocks * 512
+}
