@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/instar-go/instar/create"
 	"github.com/instar-go/instar/internal/abi"
@@ -192,7 +193,11 @@ func writeCreateJSON(w io.Writer, filename string, r *created) error {
 	if warnings == nil {
 		warnings = []string{}
 	}
-	b, err := json.MarshalIndent(struct {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // a file name with & or < stays readable
+	enc.SetIndent("", "    ")
+	err := enc.Encode(struct {
 		Format       string   `json:"format"`
 		Filename     string   `json:"filename"`
 		VirtualSize  int64    `json:"virtual-size"`
@@ -200,10 +205,10 @@ func writeCreateJSON(w io.Writer, filename string, r *created) error {
 		BytesWritten int64    `json:"bytes-written"`
 		FileSize     int64    `json:"file-size"`
 		Warnings     []string `json:"warnings"`
-	}{r.format, filename, r.virtualSize, r.unitSize, r.bytesWritten, r.fileSize, warnings}, "", "    ")
+	}{r.format, filename, r.virtualSize, r.unitSize, r.bytesWritten, r.fileSize, warnings})
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
+	_, err = io.WriteString(w, b.String())
 	return err
 }

@@ -83,3 +83,27 @@ func TestInfoFlags(t *testing.T) {
 		}
 	}
 }
+
+// FuzzGetopt checks that no argument list makes the parser panic, and that
+// every positional it returns is one of the arguments.
+func FuzzGetopt(f *testing.F) {
+	f.Add("-qf\x00qcow2\x00a.qcow2\x00--output=json\x001G")
+	f.Add("--\x00-o\x00--out\x00json")
+	f.Add("-o\x00-b\x00--sand=none\x00--help=x")
+	f.Fuzz(func(t *testing.T, joined string) {
+		args := strings.Split(joined, "\x00")
+		opts, pos, err := getopt(createSpecs, args)
+		if err != nil {
+			return
+		}
+		given := map[string]bool{}
+		for _, a := range args {
+			given[a] = true
+		}
+		for _, p := range pos {
+			if !given[p] {
+				t.Fatalf("%q: positional %q is not an argument (options %v)", args, p, opts)
+			}
+		}
+	})
+}

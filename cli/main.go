@@ -1,13 +1,3 @@
-// Command instar creates and inspects virtual-machine disk images as
-// qemu-img create and qemu-img info do, parsing untrusted image bytes only
-// inside a KVM sandbox.
-//
-//	instar create [-q] [-f FMT] [-b BACKING [-F BACKING_FMT]] [-u] [-o OPTIONS]… [--output human|json] [--sandbox kvm|none] FILENAME [SIZE]
-//	instar info [-f FMT] [--output human|json] [--backing-chain] [-U] [--sandbox kvm|none] FILENAME
-//
-// The sandbox guest is this same executable, re-entered in guest mode
-// (package internal/guest), so the executable must stay statically linked.
-// See docs/create.md and docs/info.md.
 package main
 
 import (
