@@ -129,7 +129,7 @@ func createInSandbox(ctx context.Context, a *createArgs, req *create.Request, op
 		Unsafe: req.Unsafe, BackingSize: -1,
 	}
 	files := guestFiles{outMax: outputMaxLen}
-	if opts.SizeGiven {
+	if opts.SizeGiven && opts.Size < outputMaxLen-outputSlack {
 		files.outMax = opts.Size + outputSlack
 	}
 	if opts.BackingFile != "" && !opts.Unsafe {

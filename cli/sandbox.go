@@ -108,7 +108,6 @@ func serveKVM(ctx context.Context, wire []byte, files guestFiles) ([]byte, error
 			Stdout:   abi.MaxResultSize,
 			Stderr:   guestStderr,
 			Written:  1, // no output descriptor: nothing may be written
-
 		},
 	}
 	if files.in != nil || files.out != nil {
