@@ -25,6 +25,11 @@ var (
 	// read; qemu-img refuses it read-only too.
 	ErrLogReplay = errors.New("info: VHDX log needs replaying")
 
+	// ErrIncomplete means an Entry cannot be rendered yet: its VMDK has
+	// sparse extents in other files whose headers CompleteExtents has not
+	// read.
+	ErrIncomplete = errors.New("info: image description incomplete")
+
 	// ErrInvalidImage means a decoded Image breaks the bounds Validate
 	// enforces (it did not come from Inspect, or came from a confused guest).
 	ErrInvalidImage = errors.New("info: invalid image description")

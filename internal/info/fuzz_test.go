@@ -13,9 +13,10 @@ import (
 )
 
 // FuzzInspect feeds arbitrary bytes to Inspect, probing and with every
-// format forced. Whatever it returns must be a clean error or an Image that
-// validates, survives the JSON round trip across the sandbox boundary, and
-// renders both ways.
+// format forced (and to CompleteExtents, as the extent files of a VMDK
+// descriptor). Whatever it returns must be a clean error or an Image that
+// validates, survives the JSON round trip across the sandbox boundary
+// unchanged, and renders both ways.
 //
 // Seeds: the hostile table, and small images of every format and subformat
 // that qemu-img makes when it is installed — except vhdx, whose smallest
@@ -28,8 +29,15 @@ func FuzzInspect(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, format := range []string{"", formatRaw, formatQcow2, formatVMDK, "vpc", "vhdx"} {
+		for _, format := range []string{"", formatRaw, formatQcow2, formatVMDK, "vpc", "vhdx", FormatSparseExtent} {
 			im, err := Inspect(bytes.NewReader(data), int64(len(data)), format)
+			if err != nil {
+				continue
+			}
+			// Every extent file "is" the same bytes, read as a bare extent.
+			err = im.CompleteExtents("dir/f", func(string) (*Image, error) {
+				return Inspect(bytes.NewReader(data), int64(len(data)), FormatSparseExtent)
+			})
 			if err != nil {
 				continue
 			}
@@ -78,16 +86,23 @@ func qemuSeeds(f *testing.F) [][]byte {
 		{"-f", "vmdk"},
 		{"-f", "vmdk", "-o", "subformat=streamOptimized"},
 		{"-f", "vmdk", "-o", "subformat=monolithicFlat"},
+		{"-f", "vmdk", "-o", "subformat=twoGbMaxExtentSparse"},
 		{"-f", "vpc"},
 		{"-f", "vpc", "-o", "subformat=fixed"},
 	} {
 		p := filepath.Join(dir, "seed"+string(rune('a'+i)))
 		testenv.QemuImg(f, append(append([]string{"create", "-q"}, args...), p, "1M")...)
-		data, err := os.ReadFile(p)
+		extents, err := filepath.Glob(p + "-*") // extent files of a descriptor
 		if err != nil {
 			f.Fatal(err)
 		}
-		seeds = append(seeds, data)
+		for _, file := range append([]string{p}, extents...) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			seeds = append(seeds, data)
+		}
 	}
 	return seeds
 }

@@ -112,4 +112,10 @@ type VMDKExtent struct {
 
 	// Compressed is set for streamOptimized extents.
 	Compressed bool `json:"compressed,omitempty"`
+
+	// NeedsHeader marks a sparse extent stored in another file: its size,
+	// grain size and compression come from that file's header, which
+	// CompleteExtents reads. An Image with such an extent cannot be
+	// rendered until then.
+	NeedsHeader bool `json:"needs_header,omitempty"`
 }

@@ -46,6 +46,7 @@ var parsers = []parser{
 	{name: vmdk.FormatName, detect: vmdk.Detect, parse: parseVMDK},
 	{name: vhd.FormatName, detect: vhd.Detect, parse: parseVPC},
 	{name: vhdx.FormatName, detect: vhdx.Detect, parse: parseVHDX},
+	{name: FormatSparseExtent, parse: parseSparseExtent},
 }
 
 func parserFor(name string) (parser, bool) {

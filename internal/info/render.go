@@ -1,6 +1,7 @@
 package info
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 )
@@ -11,6 +12,9 @@ import (
 // hold non-printable characters (see escapeText); everything else is byte
 // for byte qemu-img 7.2's output.
 func WriteHuman(w io.Writer, entries []Entry) error {
+	if err := checkComplete(entries); err != nil {
+		return err
+	}
 	var b buffer
 	for i := range entries {
 		if i > 0 {
@@ -26,7 +30,13 @@ func WriteHuman(w io.Writer, entries []Entry) error {
 // With chain false it writes the single entry (entries must hold exactly
 // one); with chain true a JSON array, as --backing-chain does, even for one
 // entry.
+//
+// Both refuse an entry whose VMDK extents still need CompleteExtents, whose
+// sizes would otherwise be wrong.
 func WriteJSON(w io.Writer, entries []Entry, chain bool) error {
+	if err := checkComplete(entries); err != nil {
+		return err
+	}
 	var b buffer
 	if chain {
 		l := make(qlist, len(entries))
@@ -78,4 +88,19 @@ func (e *Entry) writeHuman(b *buffer) {
 		b.WriteString("Format specific information:\n")
 		spec.dump(b, 1)
 	}
+}
+
+// checkComplete refuses entries with VMDK extents CompleteExtents has not
+// filled in.
+func checkComplete(entries []Entry) error {
+	for _, e := range entries {
+		if v := e.Image.VMDK; v != nil {
+			for _, x := range v.Extents {
+				if x.NeedsHeader {
+					return fmt.Errorf("%w: %s: the header of vmdk extent %q has not been read (the host must call CompleteExtents)", ErrIncomplete, e.Filename, x.Filename)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -63,7 +63,7 @@ func (v *validator) size(field string, n, max int64) {
 }
 
 func (v *validator) check(im *Image) {
-	if _, ok := parserFor(im.Format); !ok {
+	if _, ok := parserFor(im.Format); !ok || im.Format == FormatSparseExtent {
 		v.fail("unknown format %q", im.Format)
 		return
 	}
