@@ -60,6 +60,8 @@ var optionCases = []optionCase{
 	{args: []string{"-f", "qcow2", "-u", "-b", "sp ace'q\"d", "-F", "raw", "t.img", "1M"}},
 	{args: []string{"-f", "vmdk", "-u", "-b", "a,b.vmdk", "-F", "vmdk", "t.img", "1M"}, diff: "with -u instar never reads the parent, so the vmdk child records no parent CID; qemu-img's vmdk driver opens the parent anyway", want: true},
 	{args: []string{"-f", "vmdk", "-o", "hwversion=undefined,compat6=on", "t.img", "1M"}},
+	{args: []string{"-f", "qcow2", "-u", "-b", strings.Repeat("n", 1023), "-F", "raw", "t.img", "1M"}},
+	{args: []string{"-f", "qcow2", "-u", "-b", strings.Repeat("n", 1024), "-F", "raw", "t.img", "1M"}},
 	{args: []string{"-f", "vmdk", "-o", "toolsversion=a,,b", "t.img", "1M"}},
 	{args: []string{"-f", "qcow2", "-o", "foo=1", "t.img", "1M"}},
 	{args: []string{"-f", "qcow2", "-o", "foo=1,bar=2,cluster_size=3k", "t.img", "1M"}},

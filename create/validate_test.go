@@ -70,3 +70,29 @@ func TestIgnoredKeysWarn(t *testing.T) {
 		t.Errorf("warnings %q, %v", o.Warnings, err)
 	}
 }
+
+// TestBackingNameLimits checks the backing-name codes: a path longer than
+// any path, a name longer than the target records, and a name the target
+// cannot write.
+func TestBackingNameLimits(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("a", n) }
+	for _, c := range []struct {
+		format, name string
+		want         Code
+	}{
+		{"qcow2", long(1023), OK},
+		{"qcow2", long(1024), ParentNameTooLong},
+		{"qcow2", long(MaxBackingPath + 1), BackingPathTooLong},
+		{"vmdk", long(4074), OK},
+		{"vmdk", long(4075), ParentNameTooLong},
+		{"vmdk", "a\"b.vmdk", ParentPathNotRepresentable},
+		{"vmdk", "a\nb.vmdk", ParentPathNotRepresentable},
+		{"qcow2", "a\x00b", ParentPathNotRepresentable},
+	} {
+		req := &Request{Format: c.format, Filename: "x", Size: "1M", BackingFile: c.name, BackingFormat: c.format, Unsafe: true}
+		_, err := Create(req, nil, -1, discard{})
+		if CodeOf(err) != c.want {
+			t.Errorf("%s backing of %d bytes %.20q: %v (%v), want %v", c.format, len(c.name), c.name, CodeOf(err), err, c.want)
+		}
+	}
+}
