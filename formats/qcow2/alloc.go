@@ -79,6 +79,17 @@ func (s *spanSet) remove(start, end int64) {
 	}
 }
 
+// valid reports whether the spans are sorted, disjoint and non-adjacent,
+// the invariant every operation relies on.
+func (s spanSet) valid() bool {
+	for i, sp := range s {
+		if sp.start >= sp.end || (i > 0 && s[i-1].end >= sp.start) {
+			return false
+		}
+	}
+	return true
+}
+
 // nextUsed returns the first used span that overlaps [start, end), if any.
 func (s spanSet) nextUsed(start, end int64) (span, bool) {
 	i := s.find(start)

@@ -49,32 +49,40 @@ func newLayout(o Options) (*layout, error) {
 	}
 	l.fileSize = 3 * l.cs
 	guestClusters := ceilDiv(o.Size, l.cs)
+	if err := l.grow(guestClusters); err != nil {
+		if err == errRefcountTableFull {
+			return nil, fmt.Errorf("%w: %d bytes with %d-byte clusters, %d-bit refcounts and preallocation=%v need a refcount table larger than qemu's %d-byte limit (try a larger cluster size)",
+				ErrTooLarge, o.Size, l.cs, o.RefcountBits, o.Preallocation, MaxRefcountTableBytes)
+		}
+		return nil, err
+	}
+	if !a.used.valid() {
+		return nil, fmt.Errorf("qcow2: internal error: inconsistent cluster allocation for %+v", o)
+	}
+	l.fileSize = max(l.fileSize, (l.lastWrittenCluster()+1)*l.cs)
+	return l, nil
+}
+
+// grow is qcow2_co_truncate from size 0: it allocates the L1 table, then
+// preallocates as asked.
+func (l *layout) grow(guestClusters int64) error {
 	l.l1Size = ceilDiv(guestClusters, l.perL2)
 	if l.l1Size > 0 {
-		p, err := a.alloc(ceilDiv(l.l1Size*8, l.cs))
+		p, err := l.a.alloc(ceilDiv(l.l1Size*8, l.cs))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		l.l1Cluster = p
 		l.l2 = make([]int64, l.l1Size)
 		l.fileSize = max(l.fileSize, p*l.cs+l.l1Size*8)
 	}
-	var err error
-	switch o.Preallocation {
+	switch l.opts.Preallocation {
 	case PreallocMetadata:
-		err = l.preallocateMetadata(guestClusters)
+		return l.preallocateMetadata(guestClusters)
 	case PreallocFalloc, PreallocFull:
-		err = l.preallocateData(guestClusters)
+		return l.preallocateData(guestClusters)
 	}
-	if err == errRefcountTableFull {
-		return nil, fmt.Errorf("%w: preallocating %d bytes with %d-byte clusters and %d-bit refcounts needs a refcount table larger than qemu's %d-byte limit (try a larger cluster size)",
-			ErrTooLarge, o.Size, l.cs, o.RefcountBits, MaxRefcountTableBytes)
-	}
-	if err != nil {
-		return nil, err
-	}
-	l.fileSize = max(l.fileSize, (l.lastWrittenCluster()+1)*l.cs)
-	return l, nil
+	return nil
 }
 
 // ensureL2 gives guest cluster g an L2 table, as get_cluster_table does.
@@ -157,7 +165,9 @@ func (l *layout) preallocateMetadata(total int64) error {
 // filled in.
 func (l *layout) preallocateData(total int64) error {
 	a := l.a
-	used := ceilDiv(l.fileSize, l.cs)
+	// qcow2_get_last_cluster scans down from the current end of the file,
+	// which the refcount blocks written so far may have extended.
+	used := max(ceilDiv(l.fileSize, l.cs), l.lastWrittenCluster()+1)
 	last := int64(-1)
 	for c := used - 1; c >= 0; c-- {
 		if a.refcounted(c) {

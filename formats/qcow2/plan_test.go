@@ -129,6 +129,7 @@ var planCases = []planCase{
 	{"falloc-1000B", Options{Size: 1000, Preallocation: PreallocFalloc}},
 	{"falloc-100M", Options{Size: 100 << 20, Preallocation: PreallocFalloc}},
 	{"falloc-c4k-40M", Options{Size: 40 << 20, ClusterSize: 4096, Preallocation: PreallocFalloc}},
+	{"falloc-c512-r64-130M", Options{Size: 130 << 20, ClusterSize: 512, RefcountBits: 64, Preallocation: PreallocFalloc}},
 	{"falloc-c512-8M", Options{Size: 8 << 20, ClusterSize: 512, Preallocation: PreallocFalloc}},
 	{"full-c1k-r8-9M", Options{Size: 9 << 20, ClusterSize: 1024, RefcountBits: 8, Preallocation: PreallocFull}},
 	{"full-extl2-backing", Options{Size: 5 << 20, ExtendedL2: true, Preallocation: PreallocFull, BackingFile: "base.qcow2", BackingFormat: "qcow2"}},
