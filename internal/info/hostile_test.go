@@ -61,6 +61,10 @@ func hostileInputs() map[string][]byte {
 	// still qcow2 (and then fails to open).
 	in["qcow2 header cut at 100 bytes"] = bytes.Clone(q[:100])
 	in["qcow2 v2 header cut at 72 bytes"] = bytes.Clone(q3[:72])
+	// Signatures of formats qemu-img probes and instar refuses.
+	in["luks header"] = pad("LUKS\xba\xbe\x00\x01", 1024)
+	in["qcow v1 header"] = func() []byte { b := pad("QFI\xfb", 512); be32(b, 4, 1); return b }()
+	in["qed header"] = pad("QED\x00", 512)
 	// Text that is almost a VMDK descriptor.
 	in["vmdk descriptor without newline"] = []byte("# Disk DescriptorFile\nversion=1")
 	in["vmdk descriptor after blank line"] = []byte("\nversion=1\ncreateType=\"monolithicFlat\"\n")

@@ -90,10 +90,13 @@ func (e *Entry) writeHuman(b *buffer) {
 	}
 }
 
-// checkComplete refuses entries with VMDK extents CompleteExtents has not
-// filled in.
+// checkComplete refuses entries without an Image, and those with VMDK
+// extents CompleteExtents has not filled in.
 func checkComplete(entries []Entry) error {
 	for _, e := range entries {
+		if e.Image == nil {
+			return fmt.Errorf("info: entry %q has no Image", e.Filename)
+		}
 		if v := e.Image.VMDK; v != nil {
 			for _, x := range v.Extents {
 				if x.NeedsHeader {
