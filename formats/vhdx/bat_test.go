@@ -21,7 +21,7 @@ func TestBlockEntryMatchesQemu(t *testing.T) {
 		size, opts string
 		writes     []string
 	}{
-		{"200M", "", []string{"write -P 0xab 0 64k", "write -P 0xcd 100M 1M", "write -P 0x11 199M 1M"}},
+		{"40M", "", []string{"write -P 0xab 0 64k", "write -P 0xcd 20M 1M", "write -P 0x11 39M 1M"}},
 		{"64M", "block_state_zero=off,block_size=1M", []string{"write -P 0xab 5M 3M"}},
 		{"100M", "subformat=fixed,block_state_zero=off", []string{"write -P 0xab 50M 1k"}},
 		{"100M", "subformat=fixed", []string{"write -P 0xab 50M 1k"}},
@@ -76,7 +76,7 @@ func TestBlockEntryMatchesQemu(t *testing.T) {
 }
 
 func TestBlockEntryOutsideFile(t *testing.T) {
-	b := planBytes(t, Options{Size: 100 << 20, Subformat: SubformatFixed, BlockStateZero: boolp(false)})
+	b := planBytes(t, Options{Size: 40 << 20, Subformat: SubformatFixed, BlockStateZero: boolp(false)})
 	img, err := Parse(byteReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatal(err)
