@@ -102,6 +102,16 @@ type Config struct {
 	Files []File
 	// Limits bounds the run.
 	Limits Limits
+	// Snapshot starts the guest from a snapshot of its initialised state
+	// instead of from its entry point, which skips the Go runtime's start-up
+	// (most of a short run's cost). The snapshot is taken, once per process,
+	// the first time the executable at Path runs with the same Args, Env,
+	// Limits.Memory, Limits.VCPUs and descriptor modes, at the guest's first
+	// use of a descriptor (a read of stdin, for example), so what the guest
+	// does before that must depend on nothing else: not on the time, not on
+	// random numbers it expects to differ between runs. Path must name an
+	// executable that does not change while the process runs.
+	Snapshot bool
 }
 
 // withDefaults returns l with every zero field replaced by its default.

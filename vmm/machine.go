@@ -31,6 +31,11 @@ type machine struct {
 
 	setupStart time.Time
 	runStart   time.Time
+	clockStart time.Time // the guest's monotonic clock counts from here
+
+	// freezing: this run takes a snapshot at the guest's first use of a
+	// descriptor (see snapshot.go).
+	freezing bool
 
 	mu      sync.Mutex // guards the fields below
 	vcpus   []*vcpu    // live vCPUs
@@ -42,12 +47,15 @@ type machine struct {
 	status  int
 	stats   Stats
 	wg      sync.WaitGroup
+	frozen  bool          // stopped for a snapshot
+	threads []threadState // what the snapshot captured
 }
 
 // newMachine opens KVM, creates the VM and its memory and loads the
 // executable. On error everything it made is released.
-func newMachine(cfg *Config, lim Limits) (m *machine, err error) {
+func newMachine(cfg *Config, lim Limits, snap *snapshot) (m *machine, err error) {
 	m = &machine{lim: lim, kvm: -1, vm: -1, done: make(chan struct{}), setupStart: time.Now()}
+	m.clockStart = m.setupStart
 	m.stats.Exits = map[ExitKind]int64{}
 	m.stats.Syscalls = map[Syscall]int64{}
 	m.stats.Refused = map[Syscall]int64{}
@@ -91,8 +99,15 @@ func newMachine(cfg *Config, lim Limits) (m *machine, err error) {
 	}
 	// Host huge pages behind the guest's 2 MiB pages let KVM map each with
 	// one entry instead of faulting in 512 small ones (a shadow-paging
-	// exit each on PVM). Advice only: it may be refused.
-	_ = unix.Madvise(m.mem.heap, unix.MADV_HUGEPAGE)
+	// exit each on PVM). A snapshot's few scattered pages are better off
+	// small: a huge page would have to be cleared whole. Advice only.
+	fresh := uint64(0)
+	if snap != nil {
+		fresh = snap.mem.heapNext
+	}
+	if int64(fresh) < m.mem.limit {
+		_ = unix.Madvise(m.mem.heap[fresh:], unix.MADV_HUGEPAGE)
+	}
 	for slot, r := range [][]byte{m.mem.sys, m.mem.elf, m.mem.heap} {
 		region := kvmUserspaceMemoryRegion{
 			Slot: uint32(slot), GuestPhysAddr: [...]uint64{sysPhys, elfPhys, heapPhys}[slot],
@@ -104,6 +119,9 @@ func newMachine(cfg *Config, lim Limits) (m *machine, err error) {
 	}
 	if err := buildSysArea(m.mem, lim.VCPUs); err != nil {
 		return m, err
+	}
+	if snap != nil {
+		return m, snap.restore(m, cfg)
 	}
 	if err := m.exe.load(m.mem); err != nil {
 		return m, err
@@ -190,27 +208,45 @@ func (m *machine) isStopped() bool {
 	}
 }
 
-// startVCPU creates a vCPU running from regs with the given FS base on its
-// own locked OS thread, and returns its guest thread ID.
-func (m *machine) startVCPU(regs kvmRegs, fsBase uint64) (int, error) {
+// threadState is how a vCPU starts: a new thread's registers, or a thread
+// as a snapshot captured it.
+type threadState struct {
+	regs   kvmRegs
+	sregs  *kvmSregs // nil: fresh user-mode segments with fsBase
+	fsBase uint64
+	// restart: regs are at a syscall exit whose syscall is handled again
+	// before the guest runs (it was waiting when the snapshot was taken).
+	restart        bool
+	id, slot, tid  int
+	sigmask        uint64
+	altstack       [24]byte
+	restoredThread bool // id, slot, tid, sigmask and altstack are set
+}
+
+// startVCPU creates a vCPU in state st on its own locked OS thread and
+// returns its guest thread ID.
+func (m *machine) startVCPU(st threadState) (int, error) {
 	m.mu.Lock()
 	if m.stopped || len(m.vcpus) >= m.lim.VCPUs || m.created >= maxCreatedVCPUs {
 		m.mu.Unlock()
 		return 0, unix.EAGAIN
 	}
-	slot := 0
-	for m.slots&(1<<slot) != 0 {
-		slot++
+	if !st.restoredThread {
+		st.slot = 0
+		for m.slots&(1<<st.slot) != 0 {
+			st.slot++
+		}
+		st.id, st.tid = m.created, guestPID+m.created
+		m.created++
 	}
-	v := &vcpu{m: m, id: m.created, slot: slot, tid: guestPID + m.created, fd: -1}
-	m.slots |= 1 << slot
-	m.created++
-	m.stats.VCPUs = m.created
+	v := &vcpu{m: m, id: st.id, slot: st.slot, tid: st.tid, fd: -1, sigmask: st.sigmask, altstack: st.altstack}
+	m.slots |= 1 << st.slot
+	m.stats.VCPUs++
 	m.wg.Add(1)
 	m.mu.Unlock()
 
 	ready := make(chan error, 1)
-	go v.main(regs, fsBase, ready)
+	go v.main(st, ready)
 	if err := <-ready; err != nil {
 		return 0, err
 	}
@@ -249,18 +285,26 @@ func (m *machine) vcpuExited(v *vcpu, status int, exited bool) {
 }
 
 // run executes the guest to its end and collects the result.
-func (m *machine) run(cfg *Config) (*Result, error) {
-	sp, err := m.buildStack(cfg)
-	if err != nil {
-		return nil, err
+func (m *machine) run(cfg *Config, snap *snapshot) (*Result, error) {
+	threads := []threadState(nil)
+	if snap != nil {
+		threads = snap.threads
+	} else {
+		sp, err := m.buildStack(cfg)
+		if err != nil {
+			return nil, err
+		}
+		threads = []threadState{{regs: kvmRegs{RIP: m.exe.entry, RSP: sp, RFLAGS: rflagsReserved | rflagsIF}}}
 	}
 	wall := time.AfterFunc(m.lim.WallTime-time.Since(m.setupStart), func() {
 		m.stop(fmt.Errorf("%w (%v)", ErrTimeLimit, m.lim.WallTime), 0)
 	})
 	defer wall.Stop()
-	regs := kvmRegs{RIP: m.exe.entry, RSP: sp, RFLAGS: rflagsReserved | rflagsIF}
-	if _, err := m.startVCPU(regs, 0); err != nil {
-		m.stop(err, 0)
+	for _, st := range threads {
+		if _, err := m.startVCPU(st); err != nil {
+			m.stop(err, 0)
+			break
+		}
 	}
 	m.wg.Wait()
 	end := time.Now()
@@ -300,24 +344,30 @@ type vcpu struct {
 
 // main is the vCPU's thread: set up, report on ready, run, clean up. The
 // goroutine stays locked to its thread, so the thread dies with it.
-func (v *vcpu) main(regs kvmRegs, fsBase uint64, ready chan<- error) {
+func (v *vcpu) main(st threadState, ready chan<- error) {
 	m := v.m
 	defer m.wg.Done()
 	runtime.LockOSThread()
-	if err := v.setup(regs, fsBase); err != nil {
+	if err := v.setup(&st); err != nil {
 		v.release()
 		m.vcpuExited(v, 0, false)
 		ready <- err
 		return
 	}
 	ready <- nil
-	status, exited := v.loop()
+	status, exited := 0, false
+	if st.restart {
+		status, exited = v.syscall()
+	}
+	if !exited {
+		status, exited = v.loop()
+	}
 	m.vcpuExited(v, status, exited)
 	v.release()
 }
 
 // setup creates the KVM vCPU and gives it its registers.
-func (v *vcpu) setup(regs kvmRegs, fsBase uint64) error {
+func (v *vcpu) setup(st *threadState) error {
 	m := v.m
 	fd, err := ioctl(m.vm, kvmCreateVCPU, uintptr(v.id))
 	if err != nil {
@@ -333,10 +383,14 @@ func (v *vcpu) setup(regs kvmRegs, fsBase uint64) error {
 		return fmt.Errorf("vmm: KVM_SET_CPUID2: %w", err)
 	}
 	var s kvmSregs
-	if _, err := ioctlPtr(v.fd, kvmGetSregs, &s); err != nil {
-		return fmt.Errorf("vmm: KVM_GET_SREGS: %w", err)
+	if st.sregs != nil {
+		s = *st.sregs
+	} else {
+		if _, err := ioctlPtr(v.fd, kvmGetSregs, &s); err != nil {
+			return fmt.Errorf("vmm: KVM_GET_SREGS: %w", err)
+		}
+		userSregs(&s, v.slot, st.fsBase)
 	}
-	userSregs(&s, v.slot, fsBase)
 	if _, err := ioctlPtr(v.fd, kvmSetSregs, &s); err != nil {
 		return fmt.Errorf("vmm: KVM_SET_SREGS: %w", err)
 	}
@@ -353,9 +407,12 @@ func (v *vcpu) setup(regs kvmRegs, fsBase uint64) error {
 	if n, err := ioctlPtr(v.fd, kvmSetMSRs, &msrs); err != nil || n != 4 {
 		return fmt.Errorf("vmm: KVM_SET_MSRS set %d of 4: %v", n, err)
 	}
-	if _, err := ioctlPtr(v.fd, kvmSetRegs, &regs); err != nil {
+	if _, err := ioctlPtr(v.fd, kvmSetRegs, &st.regs); err != nil {
 		return fmt.Errorf("vmm: KVM_SET_REGS: %w", err)
 	}
+	// The sync area mirrors the registers from the first exit on; a
+	// restarted syscall reads them before that.
+	v.run.Regs, v.run.Sregs = st.regs, s
 	v.run.ValidRegs = kvmSyncRegs | kvmSyncSregs
 	v.refused = map[Syscall]int64{}
 
@@ -366,7 +423,7 @@ func (v *vcpu) setup(regs kvmRegs, fsBase uint64) error {
 	}
 	v.hostTid = unix.Gettid()
 	m.vcpus = append(m.vcpus, v)
-	if v.id == 0 {
+	if m.runStart.IsZero() {
 		m.runStart = time.Now()
 	}
 	return nil

@@ -30,6 +30,11 @@ func (v *vcpu) syscall() (status int, exit bool) {
 	m, r := v.m, &v.run.Regs
 	nr := Syscall(r.RAX)
 	a0, a1, a2, a3, a4 := r.RDI, r.RSI, r.RDX, r.R10, r.R8
+	if m.freezing && usesDescriptor(nr, a0) {
+		m.freeze(v, *r)
+		return 0, true
+	}
+	entry := *r
 	if nr < maxCountedSyscalls {
 		v.syscalls[nr]++
 	}
@@ -132,6 +137,15 @@ func (v *vcpu) syscall() (status int, exit bool) {
 		return v.refuse(nr)
 	}
 	if m.isStopped() {
+		if m.isFrozen() {
+			if restartable(nr, a1, ret) {
+				v.capture(entry, true)
+			} else {
+				v.resume(r.RCX, r.RSP, r.R11)
+				r.RAX = ret
+				v.capture(*r, false)
+			}
+		}
 		return 0, true
 	}
 	v.resume(r.RCX, r.RSP, r.R11)
@@ -168,7 +182,7 @@ func (v *vcpu) clone(flags, stack, ptid, tls uint64) uint64 {
 		}
 		fs = tls
 	}
-	tid, err := v.m.startVCPU(child, fs)
+	tid, err := v.m.startVCPU(threadState{regs: child, fsBase: fs})
 	if err != nil {
 		return errno(unix.EAGAIN)
 	}

@@ -27,7 +27,7 @@ func (m *machine) now(clk uint64) int64 {
 	case clockRealtime, clockRealtimeCoarse, clockTAI:
 		return time.Now().UnixNano()
 	}
-	return monoBase + int64(time.Since(m.setupStart))
+	return monoBase + int64(time.Since(m.clockStart))
 }
 
 // clockGettime emulates clock_gettime for every clock (CPU-time clocks

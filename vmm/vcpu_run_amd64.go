@@ -18,6 +18,9 @@ func (v *vcpu) loop() (status int, exited bool) {
 	m, run := v.m, v.run
 	for {
 		if m.isStopped() {
+			if m.isFrozen() {
+				v.capture(run.Regs, false)
+			}
 			return 0, false
 		}
 		if err := ioctlRun(v.fd); err != nil {
