@@ -14,25 +14,16 @@ type ceilingRow struct {
 	hint string // shown when a backing is too large
 }
 
-// ceiling returns the row for the target and options of o. The rows come
-// from the format packages (their MaxVirtualSize… functions), so the table
-// and the emitters cannot disagree.
-func ceiling(o *Options) (ceilingRow, error) {
-	switch o.Format {
-	case Raw:
-		return ceilingRow{max: rawMaxSize, what: "raw", hint: "pass an explicit SIZE that fits"}, nil
-	}
-	return ceilingFormat(o)
-}
+// ceiling returns the row for the target and options of o.
+func ceiling(o *Options) ceilingRow { return ceilingRows[o.Format](o) }
 
 // checkExplicitSize refuses an explicit SIZE beyond the target's limit,
-// naming the limit. A target without a row cannot be created at all, which
-// Create reports.
+// naming the limit.
 func checkExplicitSize(o *Options) error {
 	rounded, err := RoundToSector(o.Size)
-	row, cerr := ceiling(o)
-	if cerr != nil || row.max == 0 {
-		return nil // no row, or invalid options already reported
+	row := ceiling(o)
+	if row.max == 0 {
+		return nil // invalid options (a bad cluster size), already reported
 	}
 	if err != nil || rounded > row.max {
 		return wrapError(InvalidSize, fmt.Sprintf("Image size %d is too large for %s: the maximum is %d bytes", o.Size, row.what, row.max), ErrTooLarge)
@@ -43,10 +34,7 @@ func checkExplicitSize(o *Options) error {
 // checkBackingSize refuses a backing whose virtual size exceeds the target's
 // limit, with a hint at what to change.
 func checkBackingSize(o *Options, size int64) error {
-	row, err := ceiling(o)
-	if err != nil {
-		return err
-	}
+	row := ceiling(o)
 	if size > row.max {
 		return wrapError(BackingTooLarge, fmt.Sprintf("The backing file's virtual size %d is larger than %s allows (at most %d bytes); %s", size, row.what, row.max, row.hint), ErrTooLarge)
 	}

@@ -9,7 +9,7 @@ import (
 // (nil without one) into a plan, and reports the image's allocation unit.
 type planner func(o *Options, req *Request, size int64, b *BackingInfo) (p *plan, unit int64, err error)
 
-// planners holds one entry per target format.
+// planners holds one entry per target format (every Format).
 var planners = map[Format]planner{
 	Raw:   planRaw,
 	Qcow2: planQcow2,
@@ -21,9 +21,8 @@ var planners = map[Format]planner{
 // Create makes the image a request describes, in-process: it validates the
 // request ([ParseRequest]), reads the backing's format, size and identity
 // from backing (backingSize bytes; nil, or a negative size, when there is
-// none or with -u), checks
-// the ceiling table, plans the image with the format package and writes the
-// plan to out, which must be empty. It opens no file and resolves no path,
+// none or with -u), checks the ceiling table, plans the image with the
+// format package and writes the plan to out, which must be empty. It opens no file and resolves no path,
 // so it runs unchanged in the sandbox guest.
 //
 // Data preallocation is left to the host: the Result lists the ranges and
@@ -37,10 +36,7 @@ func Create(req *Request, backing io.ReaderAt, backingSize int64, out io.WriterA
 	if o.Help {
 		return nil, newError(InvalidOption, fmt.Sprintf("-o help lists the options of %s; no image was created", o.Format))
 	}
-	plan, ok := planners[o.Format]
-	if !ok {
-		return nil, newError(UnsupportedFormat, fmt.Sprintf("instar cannot create %s images in this build", o.Format))
-	}
+	plan := planners[o.Format]
 	res := &Result{Format: o.Format, Warnings: append([]string(nil), o.Warnings...)}
 
 	var b *BackingInfo

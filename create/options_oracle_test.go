@@ -138,6 +138,7 @@ var optionCases = []optionCase{
 	{args: []string{"-f", "qcow2", "-o", "backing_file=other", "-b", "base.raw", "-F", "raw", "t.img"}},
 	{args: []string{"-f", "qcow2", "-o", "backing_fmt=qcow2", "-b", "base.raw", "-F", "raw", "t.img"}},
 	{args: []string{"-f", "qcow2", "-b", "base.qcow2", "-F", "foo", "t.img"}},
+	{args: []string{"-f", "qcow2", "-u", "-b", "x", "-F", "foo", "t.img", "1M"}},
 	{args: []string{"-f", "qcow2", "-o", "preallocation=full", "-b", "base.raw", "-F", "raw", "t.img"}},
 	{args: []string{"-f", "qcow2", "-o", "preallocation=metadata,extended_l2=on", "-b", "base.raw", "-F", "raw", "t.img"}},
 	{args: []string{"-f", "qcow2", "-b", "base.qcow2", "-F", "raw", "t.img"}, diff: "the bytes decide the backing's size: qemu-img sizes a qcow2 file given as -F raw by its length", want: true},

@@ -1,8 +1,6 @@
 package create
 
 import (
-	"fmt"
-
 	"github.com/instar-go/instar/formats/vhd"
 	"github.com/instar-go/instar/formats/vhdx"
 )
@@ -14,9 +12,13 @@ const (
 	hintExplicitSize  = "pass an explicit SIZE that fits, or use qcow2, which has more headroom"
 )
 
-// ceilingRows holds the ceiling row of each non-raw target, taken from its
-// format package.
+// ceilingRows holds the ceiling row of every target. The rows come from the
+// format packages (their MaxVirtualSize… limits), so the table and the
+// emitters cannot disagree.
 var ceilingRows = map[Format]func(o *Options) ceilingRow{
+	Raw: func(*Options) ceilingRow {
+		return ceilingRow{max: rawMaxSize, what: "raw", hint: "pass an explicit SIZE that fits"}
+	},
 	Qcow2: qcow2Ceiling,
 	VMDK:  vmdkCeiling,
 	VPC: func(o *Options) ceilingRow {
@@ -30,13 +32,4 @@ var ceilingRows = map[Format]func(o *Options) ceilingRow{
 	VHDX: func(*Options) ceilingRow {
 		return ceilingRow{max: vhdx.MaxVirtualSize, what: "vhdx", hint: hintExplicitSize}
 	},
-}
-
-// ceilingFormat returns the ceiling row of a non-raw target.
-func ceilingFormat(o *Options) (ceilingRow, error) {
-	row, ok := ceilingRows[o.Format]
-	if !ok {
-		return ceilingRow{}, newError(UnsupportedFormat, fmt.Sprintf("instar cannot create %s images in this build", o.Format))
-	}
-	return row(o), nil
 }
