@@ -33,6 +33,10 @@
 // never called), opening any path, processes, sockets and every other
 // kernel service. It knows nothing about what the guest computes.
 //
+// Config.Snapshot restores later runs of the same executable from a
+// snapshot taken at its first use of a descriptor, which skips the Go
+// runtime's start-up.
+//
 // It needs /dev/kvm (read-write) and the KVM_CAP_SYNC_REGS capability. See
 // docs/sandbox.md for the design, the limits and the threat model.
 package vmm
