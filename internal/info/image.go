@@ -61,20 +61,6 @@ type Qcow2Specific struct {
 
 	// DataFileRaw is the data-file-raw bit; shown only with a DataFile.
 	DataFileRaw bool `json:"data_file_raw,omitempty"`
-
-	// Bitmaps lists the persistent dirty bitmaps; qemu-img shows the list
-	// only when it is not empty.
-	Bitmaps []Qcow2Bitmap `json:"bitmaps,omitempty"`
-}
-
-// Qcow2Bitmap is qemu's Qcow2BitmapInfo: one persistent dirty bitmap.
-type Qcow2Bitmap struct {
-	// Name is the bitmap's name.
-	Name string `json:"name"`
-	// Granularity is the bytes one bit covers.
-	Granularity int64 `json:"granularity"`
-	// Flags are qemu's names of the set flags: "in-use", "auto".
-	Flags []string `json:"flags"`
 }
 
 // VMDKSpecific is qemu's ImageInfoSpecificVmdk.

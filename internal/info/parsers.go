@@ -27,9 +27,6 @@ const (
 	qcow2CompatV3 = "1.1"
 )
 
-// qcow2BitmapFlags are the flag names of qemu's Qcow2BitmapInfoFlags.
-var qcow2BitmapFlags = map[string]bool{"in-use": true, "auto": true}
-
 // parser is one format instar can inspect.
 type parser struct {
 	name string

@@ -10,8 +10,6 @@ const (
 	MaxNameLen = 4096
 	// MaxExtents bounds the VMDK extent list.
 	MaxExtents = 1 << 16
-	// MaxBitmaps is qcow2's own limit on persistent bitmaps.
-	MaxBitmaps = 65535
 	// MaxTextBytes bounds the sum of all string lengths in one Image.
 	MaxTextBytes = 4 << 20
 	// maxClusterSize bounds cluster and block sizes (VHD block sizes are
@@ -100,23 +98,6 @@ func (v *validator) qcow2(q *Qcow2Specific) {
 	}
 	v.size("qcow2 refcount bits", q.RefcountBits, 64)
 	v.name("qcow2 data file", q.DataFile, MaxNameLen)
-	if len(q.Bitmaps) > MaxBitmaps {
-		v.fail("%d qcow2 bitmaps, more than %d", len(q.Bitmaps), MaxBitmaps)
-		return
-	}
-	for i, b := range q.Bitmaps {
-		v.name(fmt.Sprintf("qcow2 bitmap %d name", i), b.Name, 1023)
-		v.size(fmt.Sprintf("qcow2 bitmap %d granularity", i), b.Granularity, 1<<31)
-		if len(b.Flags) > len(qcow2BitmapFlags) {
-			v.fail("qcow2 bitmap %d has %d flags", i, len(b.Flags))
-			return
-		}
-		for _, f := range b.Flags {
-			if !qcow2BitmapFlags[f] {
-				v.fail("qcow2 bitmap %d has unknown flag %q", i, f)
-			}
-		}
-	}
 }
 
 func (v *validator) vmdk(d *VMDKSpecific) {

@@ -42,11 +42,6 @@ func TestValidateRejects(t *testing.T) {
 		{"compression", func(im *Image) { im.Qcow2.CompressionType = "lzo" }},
 		{"refcount bits", func(im *Image) { im.Qcow2.RefcountBits = 128 }},
 		{"long data file", func(im *Image) { im.Qcow2.DataFile = long }},
-		{"bitmap flag", func(im *Image) { im.Qcow2.Bitmaps = []Qcow2Bitmap{{Name: "b", Flags: []string{"evil"}}} }},
-		{"bitmap flags", func(im *Image) {
-			im.Qcow2.Bitmaps = []Qcow2Bitmap{{Name: "b", Flags: []string{"auto", "auto", "auto"}}}
-		}},
-		{"many bitmaps", func(im *Image) { im.Qcow2.Bitmaps = make([]Qcow2Bitmap, MaxBitmaps+1) }},
 		{"qcow2 data on raw", func(im *Image) { im.Format = formatRaw }},
 		{"vmdk data on qcow2", func(im *Image) { im.VMDK = &VMDKSpecific{} }},
 		{"qcow2 without details", func(im *Image) { im.Qcow2 = nil }},

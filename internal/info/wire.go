@@ -79,13 +79,6 @@ func (im *Image) texts(f func(field string, s *string)) {
 		f("qcow2.compat", &q.Compat)
 		f("qcow2.compression_type", &q.CompressionType)
 		f("qcow2.data_file", &q.DataFile)
-		for i := range q.Bitmaps {
-			b := &q.Bitmaps[i]
-			f("qcow2.bitmaps."+strconv.Itoa(i)+".name", &b.Name)
-			for j := range b.Flags {
-				f("qcow2.bitmaps."+strconv.Itoa(i)+".flags."+strconv.Itoa(j), &b.Flags[j])
-			}
-		}
 	}
 	if v := im.VMDK; v != nil {
 		f("vmdk.create_type", &v.CreateType)
@@ -102,10 +95,6 @@ func (im *Image) clone() *Image {
 	c := *im
 	if im.Qcow2 != nil {
 		q := *im.Qcow2
-		q.Bitmaps = append([]Qcow2Bitmap(nil), q.Bitmaps...)
-		for i := range q.Bitmaps {
-			q.Bitmaps[i].Flags = append([]string(nil), q.Bitmaps[i].Flags...)
-		}
 		c.Qcow2 = &q
 	}
 	if im.VMDK != nil {
