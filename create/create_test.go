@@ -1,11 +1,13 @@
 package create
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/instar-go/instar/formats/vhdx"
 	"github.com/instar-go/instar/internal/testenv"
 )
 
@@ -241,4 +243,42 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return st.Size()
+}
+
+// TestDifferencingVHDXChild makes a differencing VHDX of a qemu-made parent
+// and parses it with the vhdx package: its parent_linkage is the parent's
+// DataWriteGuid and its size the parent's. An absolute POSIX path cannot be
+// recorded in a VHDX parent locator.
+func TestDifferencingVHDXChild(t *testing.T) {
+	dir := t.TempDir()
+	parent := makeParent(t, dir, 0, parentCase{VHDX, "block_size=2M", "40M"})
+	f, size := openBacking(t, dir, filepath.Base(parent))
+	req := &Request{Format: "vhdx", Filename: "child.vhdx", BackingFile: filepath.Base(parent), BackingFormat: "vhdx"}
+	res, err := CreateFile(req, f, size, filepath.Join(dir, "child.vhdx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := readFile(t, filepath.Join(dir, "child.vhdx"))
+	img, err := vhdx.Parse(bytes.NewReader(child), int64(len(child)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := img.Info()
+	pb := readFile(t, parent)
+	pimg, err := vhdx.Parse(bytes.NewReader(pb), int64(len(pb)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	guid := pimg.Info().DataWriteGUID.String()
+	link, _ := info.Parent.Lookup(vhdx.KeyParentLinkage)
+	if info.DiskType != vhdx.DiskDifferencing || !strings.EqualFold(strings.Trim(link, "{}"), guid) {
+		t.Errorf("child: type %v, parent_linkage %q, parent DataWriteGuid %s", info.DiskType, link, guid)
+	}
+	if want := qemuNumber(testenv.QemuInfo(t, "vhdx", parent), "virtual-size"); int64(info.VirtualSize) != want || res.VirtualSize != want {
+		t.Errorf("child size %d (Result %d), parent %d", info.VirtualSize, res.VirtualSize, want)
+	}
+	req.BackingFile = parent // absolute
+	if _, err := CreateFile(req, f, size, filepath.Join(dir, "c2.vhdx")); CodeOf(err) != ParentPathNotRepresentable {
+		t.Errorf("absolute parent path: %v (%v)", CodeOf(err), err)
+	}
 }
