@@ -45,29 +45,33 @@ var childFormats = map[string]func(parent string) bool{
 // that qemu-img cannot open.
 func TestCreateEveryChildOverEveryParent(t *testing.T) {
 	dir := t.TempDir()
+	sizes := map[string]any{}
 	for _, p := range matrixParents {
 		qemuImg(t, dir, append(append([]string{"create", "-q"}, p.args...), p.name, "20M")...)
+		// -f: a fixed VHD probes as raw, whose size is the file's.
+		sizes[p.name] = testenv.QemuInfo(t, p.format, filepath.Join(dir, p.name))["virtual-size"]
 	}
 	inSandbox(t, func(t *testing.T, sandbox string) {
 		for _, p := range matrixParents {
-			// -f: a fixed VHD probes as raw, whose size is the file's.
-			want := testenv.QemuInfo(t, p.format, filepath.Join(dir, p.name))["virtual-size"]
 			for child, accepts := range childFormats {
 				if !accepts(p.format) {
 					continue
 				}
-				name := "c-" + strings.ReplaceAll(p.name, ".", "-") + "." + child
-				instarOK(t, dir, "create", "-q", sandbox, "-f", child, "-b", p.name, "-F", p.format, name)
-				path := filepath.Join(dir, name)
-				switch child {
-				case "qcow2", "vmdk":
-					testenv.QemuCheck(t, child, path)
-					if got := qemuInfoIn(t, dir, name)["virtual-size"]; got != want {
-						t.Errorf("%s over %s: virtual size %v, parent's %v", child, p.name, got, want)
+				name := strings.TrimPrefix(sandbox, "--sandbox=") + "-" + strings.ReplaceAll(p.name, ".", "-") + "." + child
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					instarOK(t, dir, "create", "-q", sandbox, "-f", child, "-b", p.name, "-F", p.format, name)
+					path := filepath.Join(dir, name)
+					switch child {
+					case "qcow2", "vmdk":
+						testenv.QemuCheck(t, child, path)
+						if got := qemuInfoIn(t, dir, name)["virtual-size"]; got != sizes[p.name] {
+							t.Errorf("%s over %s: virtual size %v, parent's %v", child, p.name, got, sizes[p.name])
+						}
+					default:
+						checkDifferencing(t, filepath.Join(dir, p.name), path)
 					}
-				default:
-					checkDifferencing(t, filepath.Join(dir, p.name), path)
-				}
+				})
 			}
 		}
 	})
