@@ -18,7 +18,7 @@ import (
 // 512 B and 64 KiB at the ceiling too).
 func TestMaxVirtualSizeMatchesQemu(t *testing.T) {
 	testenv.RequireQemuImg(t)
-	dir := t.TempDir()
+	dir := scratchDir(t)
 	acceptSample := map[string]bool{"4096/false": true, "2097152/false": true, "16384/true": true, "2097152/true": true}
 	for cs := int64(MinClusterSize); cs <= MaxClusterSize; cs *= 2 {
 		for _, ext := range []bool{false, true} {

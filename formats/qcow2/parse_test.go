@@ -99,7 +99,7 @@ func parseFile(t *testing.T, path string) (*Image, []byte) {
 // compares the summary with what qemu-img info reports for them.
 func TestParseQemuImages(t *testing.T) {
 	testenv.RequireQemuImg(t)
-	dir := t.TempDir()
+	dir := scratchDir(t)
 	base := filepath.Join(dir, "base.qcow2")
 	testenv.QemuImg(t, "create", "-q", "-f", "qcow2", base, "3M")
 	cases := []struct {
