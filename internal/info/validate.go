@@ -8,8 +8,9 @@ const (
 	// MaxNameLen bounds every name (backing, data file, extent file, …):
 	// PATH_MAX.
 	MaxNameLen = 4096
-	// MaxExtents bounds the VMDK extent list.
-	MaxExtents = 1 << 16
+	// MaxExtents bounds the VMDK extent list: enough for qemu-img's
+	// largest twoGbMaxExtent image (256 TiB in 2 GiB extents).
+	MaxExtents = 256 << 40 / (2 << 30)
 	// MaxTextBytes bounds the sum of all string lengths in one Image.
 	MaxTextBytes = 4 << 20
 	// maxClusterSize bounds cluster and block sizes (VHD block sizes are
