@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,4 +144,29 @@ func TestCreatePreallocation(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestNoKVMNamesTheRemedy hides /dev/kvm in a private mount namespace and
+// checks that a create and an info fail saying what to do, --sandbox=none
+// included. It needs unshare(1) and the right to mount, so it skips
+// without them.
+func TestNoKVMNamesTheRemedy(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "r.img"), make([]byte, 512), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("unshare", "-m", "sh", "-c", "mount -t tmpfs none /dev").CombinedOutput(); err != nil {
+		t.Skipf("cannot hide /dev/kvm in a mount namespace: %v %s", err, out)
+	}
+	for _, args := range [][]string{{"create", "-f", "qcow2", "c.qcow2", "1M"}, {"info", "r.img"}} {
+		cmd := exec.Command("unshare", "-m", "sh", "-c", `mount -t tmpfs none /dev && exec "$0" "$@"`, instarBin)
+		cmd.Args = append(cmd.Args, args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "KVM_UNAVAILABLE") || !strings.Contains(string(out), "--sandbox=none") ||
+			!strings.Contains(string(out), "/dev/kvm") {
+			t.Errorf("%q without /dev/kvm: %v\n%s", args, err, out)
+		}
+	}
+	noFile(t, dir, "c.qcow2")
 }

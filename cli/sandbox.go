@@ -142,7 +142,7 @@ func sandboxError(err error) error {
 	case errors.Is(err, context.Canceled):
 		return errors.New("interrupted; nothing was written")
 	case errors.Is(err, vmm.ErrKVMUnavailable):
-		code, msg = create.KVMUnavailable, "the KVM sandbox cannot start (fix /dev/kvm access, or pass --sandbox=none for images you trust: it parses them unsandboxed)"
+		code, msg = create.KVMUnavailable, "the KVM sandbox cannot start"
 	case errors.Is(err, vmm.ErrNotStaticELF):
 		msg = "the instar executable is not statically linked, so it cannot be its own sandbox guest; rebuild it with CGO_ENABLED=0 (make build does)"
 	case errors.Is(err, vmm.ErrGuestFault):
