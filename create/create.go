@@ -49,6 +49,7 @@ func Create(req *Request, backing io.ReaderAt, backingSize int64, out io.WriterA
 			return nil, err
 		}
 		res.Backing = b
+		res.Warnings = append(res.Warnings, b.Warnings...)
 		if b.Format != o.BackingFormat {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("Backing file '%s' was given as %s but its bytes are %s; its size was read as %s and the image records backing_fmt=%s", o.BackingFile, o.BackingFormat, b.Format, b.Format, o.BackingFormat))
 		}

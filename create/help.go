@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// HelpText returns what `-o help` prints for format f: every key instar
-// accepts for it, sorted, with its value type, as qemu-img lists them (the
-// descriptions are instar's own). An unknown format is an UnsupportedFormat
-// error.
+// HelpText returns what `-o help` prints for the format named name: every
+// key instar accepts for it, sorted, with its value type, as qemu-img lists
+// them (the descriptions are instar's own). An unknown format is an
+// UnsupportedFormat error.
 func HelpText(name string) (string, error) {
 	f, err := ParseFormat(name)
 	if err != nil {
