@@ -80,3 +80,24 @@ func TestBackingChainMatchesQemu(t *testing.T) {
 	// Without --backing-chain a missing backing file is fine, as in qemu-img.
 	compareWithQemu(t, []Entry{entryFor(t, "d1/orphan.qcow2", "")}, "d1/orphan.qcow2")
 }
+
+// TestTypedPathsMatchQemu gives qemu-img and instar the same image under
+// differently typed paths: the image line and the resolved backing path
+// keep the path exactly as typed.
+func TestTypedPathsMatchQemu(t *testing.T) {
+	testenv.RequireQemuImg(t)
+	t.Chdir(t.TempDir())
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll("sub", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	create(t, "-f", "qcow2", "sub/base.qcow2", "1M")
+	create(t, "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "sub/c.qcow2")
+	for _, p := range []string{"sub/c.qcow2", "./sub/c.qcow2", "sub/../sub/c.qcow2", "sub//c.qcow2", wd + "/sub/c.qcow2"} {
+		compareWithQemu(t, []Entry{entryFor(t, p, "")}, p)
+		compareWithQemu(t, chainEntries(t, p, ""), "--backing-chain", p)
+	}
+}
