@@ -95,6 +95,10 @@ func inspectOne(ctx context.Context, mode sandboxMode, what, name, format string
 	if res.Code != create.OK {
 		return nil, nil, &imageError{name: name, err: infoFailure(res)}
 	}
+	if format != "" && res.Info.Format != format {
+		return nil, nil, &imageError{name: name, err: &create.Error{Code: create.BadGuestResult,
+			Msg: fmt.Sprintf("asked to read the image as %s, the guest described a %s image", format, res.Info.Format)}}
+	}
 	actual := allocated(fi)
 	for _, x := range res.Info.ExtentFiles(name) {
 		xi, err := os.Stat(x)
