@@ -141,6 +141,8 @@ var planCases = []planCase{
 	{"meta-r1-c1k", Options{Size: 20 << 20, ClusterSize: 1024, RefcountBits: 1, Preallocation: PreallocMetadata}},
 	{"meta-v2", Options{Size: 1610612736, Compat: Compat010, Preallocation: PreallocMetadata}},
 	{"meta-extl2-backing", Options{Size: 3 << 20, ExtendedL2: true, Preallocation: PreallocMetadata, BackingFile: "base.qcow2", BackingFormat: "qcow2"}},
+	{"meta-zero", Options{Size: 0, Preallocation: PreallocMetadata}},
+	{"falloc-zero", Options{Size: 0, Preallocation: PreallocFalloc}},
 	{"falloc-1000B", Options{Size: 1000, Preallocation: PreallocFalloc}},
 	{"falloc-100M", Options{Size: 100 << 20, Preallocation: PreallocFalloc}},
 	{"falloc-c4k-40M", Options{Size: 40 << 20, ClusterSize: 4096, Preallocation: PreallocFalloc}},
