@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // probeSize is how much of the file qemu's probe looks at
@@ -40,7 +41,23 @@ func Inspect(r io.ReaderAt, size int64, format string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image is not a valid %s file: %w", format, err)
 	}
+	im.cutAtNUL()
 	return im, nil
+}
+
+// cutAtNUL gives every name qemu's C-string meaning: it ends at the first
+// NUL byte (qemu shows, and opens, "abc" for a stored "abc\x00def"). A
+// backing name that is empty then means no backing file, and qemu shows no
+// backing format either.
+func (im *Image) cutAtNUL() {
+	im.texts(func(_ string, s *string) {
+		if i := strings.IndexByte(*s, 0); i >= 0 {
+			*s = (*s)[:i]
+		}
+	})
+	if im.BackingFilename == "" {
+		im.BackingFormat = ""
+	}
 }
 
 // probe returns the name of the format the file's first bytes match.

@@ -255,6 +255,23 @@ func TestQcow2FeatureBitsMatchQemu(t *testing.T) {
 		patchByte(t, "odd.qcow2", 24+int64(i), b)
 	}
 	compareWithQemu(t, []Entry{entryFor(t, "odd.qcow2", "")}, "odd.qcow2")
+
+	// A NUL inside the stored backing name ends it, as for qemu's C
+	// strings; at the start it leaves no backing file at all.
+	for i, at := range []int{3, 0} {
+		name := fmt.Sprintf("nul%d.qcow2", i)
+		create(t, "-f", "qcow2", "-u", "-b", "abcdef", "-F", "raw", name, "1M")
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := bytes.Index(data[:4096], []byte("abcdef"))
+		if off < 0 {
+			t.Fatalf("no backing name in %s", name)
+		}
+		patchByte(t, name, int64(off+at), 0)
+		compareWithQemu(t, []Entry{entryFor(t, name, "")}, name)
+	}
 }
 
 func TestVMDKMatchesQemu(t *testing.T) {
