@@ -16,6 +16,7 @@ type Plan struct {
 	// Preallocate lists the ranges the writer must allocate on the host
 	// (preallocation=falloc) or fill with written zeros (preallocation=full).
 	// The image's metadata already maps them; they read as zeros either way.
+	// They never overlap an extent.
 	Preallocate []Range
 }
 
@@ -25,7 +26,7 @@ type Extent struct {
 	Offset, Length int64
 	Data           []byte // the bytes, len(Data) == Length
 	// Fill writes into p the bytes at Offset+off; callers may ask for any
-	// sub-range, in any chunking.
+	// sub-range, in any chunking, from several goroutines at once.
 	Fill func(off int64, p []byte)
 }
 
