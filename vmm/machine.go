@@ -300,12 +300,18 @@ func (m *machine) run(cfg *Config, snap *snapshot) (*Result, error) {
 		m.stop(fmt.Errorf("%w (%v)", ErrTimeLimit, m.lim.WallTime), 0)
 	})
 	defer wall.Stop()
+	// A snapshot's threads are set up in parallel (each on its own thread).
+	var started sync.WaitGroup
 	for _, st := range threads {
-		if _, err := m.startVCPU(st); err != nil {
-			m.stop(err, 0)
-			break
-		}
+		started.Add(1)
+		go func() {
+			defer started.Done()
+			if _, err := m.startVCPU(st); err != nil {
+				m.stop(err, 0)
+			}
+		}()
 	}
+	started.Wait()
 	m.wg.Wait()
 	end := time.Now()
 

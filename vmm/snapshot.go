@@ -176,6 +176,9 @@ func (s *snapshot) restore(m *machine, cfg *Config) error {
 	}
 	m.sig.actions = s.sig
 	m.created = s.created
+	for _, t := range s.threads {
+		m.slots |= 1 << t.slot // before any restored thread can clone
+	}
 	m.clockStart = time.Now().Add(-time.Duration(s.clock - monoBase))
 	return nil
 }
