@@ -106,3 +106,48 @@ func qemuSeeds(f *testing.F) [][]byte {
 	}
 	return seeds
 }
+
+// FuzzDecodeImage plays a subverted guest: arbitrary bytes as the JSON of
+// an Image. Decoding must fail cleanly, or Validate must refuse, or the
+// image must render both ways (after CompleteExtents) without panicking —
+// this is the code the host runs on guest output.
+func FuzzDecodeImage(f *testing.F) {
+	for _, data := range hostileInputs() {
+		if im, err := Inspect(bytes.NewReader(data), int64(len(data)), ""); err == nil {
+			if wire, err := json.Marshal(im); err == nil {
+				f.Add(wire)
+			}
+		}
+	}
+	for _, seed := range []string{
+		`{"format":"qcow2","virtual_size":1,"has_dirty_flag":true,"backing_filename":"\u001b[2J","qcow2":{"compat":"1.1","compression_type":"zlib","refcount_bits":16}}`,
+		`{"format":"vmdk","virtual_size":1,"vmdk":{"create_type":"x","cid":1,"parent_cid":2,"extents":[{"filename":"a","needs_header":true},{"flat":true}]}}`,
+		`{"format":"raw","virtual_size":0,"has_dirty_flag":true,"backing_filename":"/w==","base64":["backing_filename"]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, wire []byte) {
+		var im Image
+		if err := json.Unmarshal(wire, &im); err != nil {
+			return
+		}
+		if err := im.Validate(); err != nil {
+			return
+		}
+		ext := &Image{Format: formatVMDK, VMDK: &VMDKSpecific{Extents: []VMDKExtent{{VirtualSize: 512, ClusterSize: 65536}}}}
+		if err := im.CompleteExtents("d/x", func(string) (*Image, error) { return ext, nil }); err != nil {
+			return
+		}
+		e := []Entry{{Filename: "d/x", ActualSize: 4096, Image: &im}}
+		var b bytes.Buffer
+		if err := WriteHuman(&b, e); err != nil {
+			t.Fatalf("WriteHuman of a valid image: %v", err)
+		}
+		if err := WriteJSON(&b, e, true); err != nil {
+			t.Fatalf("WriteJSON of a valid image: %v", err)
+		}
+		// The host's path helpers see guest names too; they must not panic.
+		_ = im.ExtentFiles("d/x")
+		_ = FullBackingFilename("d/x", im.BackingFilename)
+	})
+}
