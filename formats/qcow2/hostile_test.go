@@ -118,3 +118,21 @@ func TestParseValidHeader(t *testing.T) {
 		t.Errorf("Info = %+v", got)
 	}
 }
+
+// TestParseSkipsUnknownExtensions: an extension of a type qemu does not
+// know is kept as found and skipped by its padded length, so the known
+// extension after it is still read.
+func TestParseSkipsUnknownExtensions(t *testing.T) {
+	b := validHeader()
+	ext := encodeExtension(nil, 0x12345678, []byte("odd!!"))
+	ext = encodeExtension(ext, ExtBackingFormat, []byte("raw"))
+	copy(b[headerLengthWithComp:], ext)
+	img, err := Parse(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.BackingFormat != "raw" || len(img.Extensions) != 2 || img.Extensions[0].Type.String() != "unknown" ||
+		string(img.Extensions[0].Data) != "odd!!" || img.Extensions[1].Offset != headerLengthWithComp+16 {
+		t.Errorf("extensions = %+v, backing format %q", img.Extensions, img.BackingFormat)
+	}
+}
