@@ -12,7 +12,7 @@ const chunkSize = 1 << 20
 type extent struct {
 	offset, length int64
 	data           []byte
-	fill           func(off int64, p []byte)
+	fill           func(off int64, p []byte) // off is relative to offset
 }
 
 // plan is a format package's plan, copied into one type.
@@ -60,7 +60,7 @@ func applyPlan(w io.WriterAt, p *plan) (int64, error) {
 			n := min(int64(chunkSize), end-off)
 			chunk := buf[:n]
 			clear(chunk)
-			e.fill(off, chunk)
+			e.fill(off-e.offset, chunk)
 			m, err := writeNonZero(w, chunk, off)
 			written += m
 			if err != nil {

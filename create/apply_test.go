@@ -47,7 +47,7 @@ func TestApplyPlan(t *testing.T) {
 	want := make([]byte, size)
 	copy(want, "head")
 	for i := fillStart; i < fillStart+fillLen; i++ {
-		want[i] = byte(i % 251)
+		want[i] = byte((i - fillStart) % 251) // Fill offsets are relative to the extent
 	}
 	if !bytes.Equal(w.b, want) {
 		t.Error("written bytes differ from the plan")

@@ -61,7 +61,7 @@ func planQcow2(o *Options, _ *Request, size int64, _ *BackingInfo) (*plan, int64
 	out := &plan{size: p.Size}
 	for _, e := range p.Extents {
 		// qcow2's Fill takes an offset relative to its extent.
-		out.extents = append(out.extents, extent{offset: e.Offset, length: e.Length, data: e.Data, fill: relativeFill(e.Offset, e.Fill)})
+		out.extents = append(out.extents, extent{offset: e.Offset, length: e.Length, data: e.Data, fill: e.Fill})
 	}
 	for _, r := range p.Preallocate {
 		out.prealloc = append(out.prealloc, Range{Offset: r.Offset, Length: r.Length})

@@ -74,18 +74,9 @@ func planVHDX(o *Options, _ *Request, size int64, b *BackingInfo) (*plan, int64,
 	}
 	out := &plan{size: p.Size}
 	for _, e := range p.Extents {
-		out.extents = append(out.extents, extent{offset: e.Offset, length: e.Length, data: e.Data, fill: relativeFill(e.Offset, e.Fill)})
+		out.extents = append(out.extents, extent{offset: e.Offset, length: e.Length, data: e.Data, fill: e.Fill})
 	}
 	return out, int64(unit), nil
-}
-
-// relativeFill adapts a Fill that takes an offset relative to its extent
-// (vhdx's convention) to applyPlan's absolute offsets.
-func relativeFill(start int64, fill func(off int64, p []byte)) func(off int64, p []byte) {
-	if fill == nil {
-		return nil
-	}
-	return func(off int64, p []byte) { fill(off-start, p) }
 }
 
 // vhdxParent returns the VHDX Info of a VHDX backing.

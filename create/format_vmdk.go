@@ -68,7 +68,7 @@ func planVMDK(o *Options, req *Request, size int64, b *BackingInfo) (*plan, int6
 	out := &plan{size: p.Size, virtualSize: p.VirtualSize}
 	for _, e := range p.Extents {
 		// vmdk's Fill takes an offset relative to its extent.
-		out.extents = append(out.extents, extent{offset: e.Offset, length: e.Length, data: e.Data, fill: relativeFill(e.Offset, e.Fill)})
+		out.extents = append(out.extents, extent{offset: e.Offset, length: e.Length, data: e.Data, fill: e.Fill})
 	}
 	return out, vmdk.GrainSize, nil
 }

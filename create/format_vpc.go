@@ -61,7 +61,6 @@ func planVPC(o *Options, req *Request, size int64, b *BackingInfo) (*plan, int64
 	}
 	out := &plan{size: p.Size}
 	for _, e := range p.Extents {
-		// vhd's Fill takes the absolute file offset, as applyPlan does.
 		out.extents = append(out.extents, extent{offset: e.Offset, length: e.Length, data: e.Data, fill: e.Fill})
 	}
 	// The virtual size is the CHS geometry's unless force_size: read it

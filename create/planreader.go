@@ -30,7 +30,7 @@ func (r planReader) ReadAt(b []byte, off int64) (int, error) {
 		lo, hi := max(off, e.offset), min(end, e.offset+e.length)
 		dst := b[lo-off : hi-off]
 		if e.fill != nil {
-			e.fill(lo, dst)
+			e.fill(lo-e.offset, dst)
 		} else {
 			copy(dst, e.data[lo-e.offset:hi-e.offset])
 		}

@@ -84,7 +84,7 @@ func FuzzPlanParent(f *testing.F) {
 			if e.Data != nil {
 				copy(b[e.Offset:], e.Data)
 			} else {
-				e.Fill(e.Offset, b[e.Offset:e.Offset+e.Length])
+				e.Fill(0, b[e.Offset:e.Offset+e.Length])
 			}
 		}
 		img, err := Parse(bytes.NewReader(b), int64(len(b)))

@@ -46,7 +46,7 @@ func writePlan(t testing.TB, p *Plan, path string) {
 		buf := make([]byte, 64<<10)
 		for off := e.Offset; off < e.Offset+e.Length; {
 			n := min(int64(len(buf)), e.Offset+e.Length-off)
-			e.Fill(off, buf[:n])
+			e.Fill(off-e.Offset, buf[:n])
 			if _, err := f.WriteAt(buf[:n], off); err != nil {
 				t.Fatal(err)
 			}

@@ -31,7 +31,7 @@ func planBytes(t testing.TB, o Options) []byte {
 		if e.Data != nil {
 			copy(b[e.Offset:], e.Data)
 		} else {
-			e.Fill(e.Offset, b[e.Offset:e.Offset+e.Length])
+			e.Fill(0, b[e.Offset:e.Offset+e.Length])
 		}
 	}
 	return b

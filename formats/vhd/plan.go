@@ -15,9 +15,10 @@ type Plan struct {
 }
 
 // Extent is a run of bytes of a planned file, given either by Data
-// (len(Data) == Length) or by Fill, which writes into p the bytes at file
-// offset off (p lies inside the extent), so large regions are generated
-// while they are written.
+// (len(Data) == Length) or by Fill, which writes into p the bytes from off,
+// an offset relative to the start of the extent (off+len(p) ≤ Length), so
+// large regions are generated while they are written. The convention is the
+// same in every instar format package.
 type Extent struct {
 	Offset int64
 	Length int64
