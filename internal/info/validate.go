@@ -70,6 +70,11 @@ func (v *validator) check(im *Image) {
 	v.size("cluster size", im.ClusterSize, maxClusterSize)
 	v.name("backing filename", im.BackingFilename, MaxNameLen)
 	v.name("backing format", im.BackingFormat, MaxNameLen)
+	if im.BackingFilename != "" && im.Format != formatQcow2 && im.Format != formatVMDK {
+		// Only these formats have backing files for qemu; a guest claiming
+		// one elsewhere would steer the host's --backing-chain walk.
+		v.fail("a %s image with a backing file", im.Format)
+	}
 	if im.BackingFormat != "" && im.BackingFilename == "" {
 		v.fail("backing format %q without a backing filename", im.BackingFormat)
 	}

@@ -38,6 +38,8 @@ func TestValidateRejects(t *testing.T) {
 		{"huge cluster", func(im *Image) { im.ClusterSize = 1 << 40 }},
 		{"long backing", func(im *Image) { im.BackingFilename = long }},
 		{"backing format alone", func(im *Image) { im.BackingFormat = "raw" }},
+		{"backing on raw", func(im *Image) { im.Format, im.Qcow2, im.BackingFilename = formatRaw, nil, "/etc/shadow" }},
+		{"backing on vpc", func(im *Image) { im.Format, im.Qcow2, im.BackingFilename = "vpc", nil, "x" }},
 		{"compat", func(im *Image) { im.Qcow2.Compat = "2.0" }},
 		{"compression", func(im *Image) { im.Qcow2.CompressionType = "lzo" }},
 		{"refcount bits", func(im *Image) { im.Qcow2.RefcountBits = 128 }},
