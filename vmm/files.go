@@ -62,7 +62,7 @@ type fdTable struct {
 }
 
 // newFDTable opens descriptors 0–2 and one per Config.Files entry.
-func newFDTable(cfg *Config) (*fdTable, error) {
+func newFDTable(cfg *Config) *fdTable {
 	t := &fdTable{fds: map[uint64]*fdesc{}, stdin: cfg.Stdin}
 	t.fds[0] = &fdesc{kind: fdStdin}
 	t.fds[1] = &fdesc{kind: fdStdout}
@@ -81,7 +81,7 @@ func newFDTable(cfg *Config) (*fdTable, error) {
 		t.files = append(t.files, g)
 		t.fds[uint64(3+i)] = &fdesc{kind: fdFile, file: g}
 	}
-	return t, nil
+	return t
 }
 
 // get returns the open descriptor fd.

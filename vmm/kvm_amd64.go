@@ -27,17 +27,12 @@ const (
 	kvmSyncSregs = 1 << 1
 )
 
-// kvm_run.exit_reason values (KVM_EXIT_*).
+// kvm_run.exit_reason values (KVM_EXIT_*) the run loop handles; any other
+// ends the run.
 const (
-	kvmExitUnknown       = 0
-	kvmExitException     = 1
-	kvmExitIO            = 2
-	kvmExitHLT           = 5
-	kvmExitMMIO          = 6
-	kvmExitShutdown      = 8
-	kvmExitFailEntry     = 9
-	kvmExitIntr          = 10
-	kvmExitInternalError = 17
+	kvmExitIO       = 2
+	kvmExitShutdown = 8
+	kvmExitIntr     = 10
 )
 
 // kvmRegs mirrors struct kvm_regs (arch/x86/include/uapi/asm/kvm.h).

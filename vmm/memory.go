@@ -216,6 +216,9 @@ func (m *memory) fault(va uint64) (bool, error) {
 // page, backing pages the guest mapped but never touched. An unmapped
 // address returns errFault; f's error stops the walk.
 func (m *memory) span(va, n uint64, f func([]byte) error) error {
+	if n == 0 {
+		return nil // as in Linux, an empty transfer never faults
+	}
 	if va < userMin || va >= userMax || n > userMax-va {
 		return errFault
 	}
