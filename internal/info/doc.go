@@ -14,10 +14,14 @@
 // The package never opens a file. Backing files and VMDK extent files are
 // names in the Image; [FullBackingFilename] and [Image.ExtentFiles] say which
 // host paths qemu-img would use for them, and the caller decides whether to
-// open them.
+// open them. A descriptor's sparse extent files are parsed like images, in
+// the sandbox, through [Image.CompleteExtents].
 //
 // It refuses to guess: a file that looks like a format qemu-img knows but
-// instar does not (qcow version 1, QED, VDI, LUKS, …) is an error, not "raw".
+// instar does not (qcow version 1, QED, VDI, LUKS, …) is an error, not "raw";
+// so is an image with something qemu-img shows that instar cannot read yet
+// (qcow2 snapshots, bitmaps, encryption), rather than a description that
+// silently leaves it out.
 // Human output escapes control and other non-printable characters from
 // image bytes; qemu-img prints them raw (see docs/info.md).
 package info
