@@ -82,6 +82,38 @@ func inspectChain(ctx context.Context, a *infoArgs) ([]info.Entry, error) {
 
 // inspectOne opens one image on the host and has the guest describe it.
 func inspectOne(ctx context.Context, mode sandboxMode, what, name, format string) (*info.Entry, fs.FileInfo, error) {
+	im, fi, err := describe(ctx, mode, what, name, format)
+	if err != nil {
+		return nil, nil, err
+	}
+	if format != "" && im.Format != format {
+		return nil, nil, &imageError{name: name, err: &create.Error{Code: create.BadGuestResult,
+			Msg: fmt.Sprintf("asked to read the image as %s, the guest described a %s image", format, im.Format)}}
+	}
+	// A twoGbMaxExtentSparse VMDK keeps part of its description in the
+	// headers of its extent files: the host opens each, the guest parses
+	// it, as for the image itself.
+	err = im.CompleteExtents(name, func(path string) (*info.Image, error) {
+		x, _, err := describe(ctx, mode, "extent file", path, info.FormatSparseExtent)
+		return x, err
+	})
+	if err != nil {
+		return nil, nil, &imageError{name: name, err: err}
+	}
+	actual := allocated(fi)
+	for _, x := range im.ExtentFiles(name) {
+		xi, err := os.Stat(x)
+		if err != nil {
+			return nil, nil, &openError{what: "extent file", path: x, err: describeErrno(unwrapPath(err))}
+		}
+		actual += allocated(xi)
+	}
+	return &info.Entry{Filename: name, ActualSize: actual, Image: im}, fi, nil
+}
+
+// describe opens one file on the host and returns the guest's validated
+// description of it, parsed as format ("" to detect).
+func describe(ctx context.Context, mode sandboxMode, what, name, format string) (*info.Image, fs.FileInfo, error) {
 	f, fi, err := openRegular(what, name)
 	if err != nil {
 		return nil, nil, err
@@ -95,19 +127,7 @@ func inspectOne(ctx context.Context, mode sandboxMode, what, name, format string
 	if res.Code != create.OK {
 		return nil, nil, &imageError{name: name, err: infoFailure(res)}
 	}
-	if format != "" && res.Info.Format != format {
-		return nil, nil, &imageError{name: name, err: &create.Error{Code: create.BadGuestResult,
-			Msg: fmt.Sprintf("asked to read the image as %s, the guest described a %s image", format, res.Info.Format)}}
-	}
-	actual := allocated(fi)
-	for _, x := range res.Info.ExtentFiles(name) {
-		xi, err := os.Stat(x)
-		if err != nil {
-			return nil, nil, &openError{what: "extent file", path: x, err: describeErrno(unwrapPath(err))}
-		}
-		actual += allocated(xi)
-	}
-	return &info.Entry{Filename: name, ActualSize: actual, Image: res.Info}, fi, nil
+	return res.Info, fi, nil
 }
 
 // infoFailure turns a failed info result into an error. A failure of the

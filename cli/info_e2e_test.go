@@ -34,6 +34,7 @@ var infoImages = []struct {
 	{name: "sparse.vmdk", args: []string{"-f", "vmdk"}},
 	{name: "stream.vmdk", args: []string{"-f", "vmdk", "-o", "subformat=streamOptimized"}},
 	{name: "flat.vmdk", args: []string{"-f", "vmdk", "-o", "subformat=monolithicFlat"}, qemuOnly: true},
+	{name: "twogbs.vmdk", args: []string{"-f", "vmdk", "-o", "subformat=twoGbMaxExtentSparse"}, qemuOnly: true},
 	{name: "twogbf.vmdk", args: []string{"-f", "vmdk", "-o", "subformat=twoGbMaxExtentFlat"}, qemuOnly: true},
 }
 
