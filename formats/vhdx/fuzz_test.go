@@ -3,6 +3,7 @@ package vhdx
 import (
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"testing"
 )
 
@@ -60,16 +61,27 @@ func fuzzImage(data []byte) (*windowReader, int64) {
 	}
 	mode, body := data[0], data[1:]
 	for _, win := range fuzzWindows {
-		n := max(win.n, win.blk)
-		b := make([]byte, n)
-		k := copy(b[:win.n], body)
+		b := make([]byte, win.n)
+		k := copy(b, body)
 		body = body[k:]
 		if win.blk > 0 && mode&2 != 0 {
-			binary.LittleEndian.PutUint32(b[win.crcO:], checksum(b, win.crcO))
+			binary.LittleEndian.PutUint32(b[win.crcO:], blockChecksum(b, win.blk, win.crcO))
 		}
 		w.off, w.b = append(w.off, win.off), append(w.b, b)
 	}
 	return w, fuzzSizes[int(mode>>2)%len(fuzzSizes)]
+}
+
+// zeros is the all-zero tail of a checksummed block.
+var zeros [regionTableSize]byte
+
+// blockChecksum is the checksum of a blk-byte block that holds b and then
+// zeros, computed without building the block.
+func blockChecksum(b []byte, blk, crcOff int) uint32 {
+	c := crc32.Update(0, castagnoli, b[:crcOff])
+	c = crc32.Update(c, castagnoli, zeros[:4])
+	c = crc32.Update(c, castagnoli, b[crcOff+4:])
+	return crc32.Update(c, castagnoli, zeros[:blk-len(b)])
 }
 
 // fuzzSeed encodes a planned image as a structured input with valid
@@ -94,7 +106,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(fuzzSeed(f, o))
 	}
 	// Raw mode: the input is the whole file (short files, truncation).
-	f.Add(append([]byte{0}, planBytes(f, Options{Size: 16 << 20})[:300*kib]...))
+	f.Add(append([]byte{0}, planBytes(f, Options{Size: 16 << 20})[:4*kib]...))
 	f.Add([]byte{0, 'v', 'h', 'd', 'x', 'f', 'i', 'l', 'e'})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, size := fuzzImage(data)
@@ -110,17 +122,10 @@ func FuzzParse(f *testing.F) {
 		if img.HasParent != (img.Parent != nil) {
 			t.Fatalf("HasParent %v but parent locator %v", img.HasParent, img.Parent)
 		}
-		// Re-emit what was parsed and parse it back.
+		// What was parsed can be planned again (FuzzPlan parses plans back).
 		p, err := PlanImage(Options{Size: info.VirtualSize, BlockSize: uint64(info.ClusterSize)})
-		if err != nil {
-			t.Fatalf("PlanImage of a parsed image: %v", err)
-		}
-		back, err := Parse(p, p.Size)
-		if err != nil {
-			t.Fatalf("Parse of the re-planned image: %v", err)
-		}
-		if back.VirtualSize != info.VirtualSize || back.BlockSize != info.ClusterSize {
-			t.Fatalf("round trip: %d/%d became %d/%d", info.VirtualSize, info.ClusterSize, back.VirtualSize, back.BlockSize)
+		if err != nil || p.VirtualSize != info.VirtualSize || p.BlockSize != info.ClusterSize {
+			t.Fatalf("re-planning %d/%d: %v", info.VirtualSize, info.ClusterSize, err)
 		}
 	})
 }
