@@ -2,6 +2,7 @@ package vhdx
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/instar-go/instar/internal/testenv"
@@ -11,6 +12,7 @@ import (
 // block sizes and compares with what qemu-img info reports for them.
 func TestParseQemuImages(t *testing.T) {
 	testenv.RequireQemuImg(t)
+	vhdiinfo := testenv.RequireTool(t, "vhdiinfo")
 	cases := []struct{ size, opts string }{
 		{"1M", "block_size=1M"},
 		{"3G", "block_size=2M"},
@@ -46,8 +48,17 @@ func TestParseQemuImages(t *testing.T) {
 			if img.ActiveHeader != 2 || img.LogicalSectorSize != 512 || img.PhysicalSectorSize != 512 {
 				t.Errorf("active header %d, sectors %d/%d", img.ActiveHeader, img.LogicalSectorSize, img.PhysicalSectorSize)
 			}
-			if img.Creator == "" || got.DataWriteGUID.IsZero() {
-				t.Errorf("creator %q, DataWriteGUID %v", img.Creator, got.DataWriteGUID)
+			if !strings.HasPrefix(img.Creator, "QEMU v") {
+				t.Errorf("creator %q", img.Creator)
+			}
+			// vhdiinfo's identifier is the active DataWriteGuid, and its
+			// sector size the logical sector size.
+			out := testenv.Run(t, vhdiinfo, path)
+			if id := vhdiField(out, "Identifier"); id != got.DataWriteGUID.String() {
+				t.Errorf("DataWriteGUID %v, vhdiinfo identifier %q", got.DataWriteGUID, id)
+			}
+			if s := vhdiField(out, "Bytes per sector"); s != fmt.Sprintf("%d bytes", got.LogicalSectorSize) {
+				t.Errorf("logical sector %d, vhdiinfo %q", got.LogicalSectorSize, s)
 			}
 		})
 	}
