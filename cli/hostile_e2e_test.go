@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/instar-go/instar/internal/testenv"
 )
 
 // craft is one corruption of a qemu-made image of format base: value is
@@ -68,9 +70,10 @@ var crafts = []craft{
 }
 
 // TestInfoCraftedHeaders feeds images with hostile header fields to instar
-// info in both sandboxes: each must end promptly with a description or a
-// clean error (instar's time limit in the helper catches a hang), and the
-// KVM guest and the in-process parser must agree byte for byte.
+// info, and as backing files to instar create, in both sandboxes: each run
+// must end promptly with a result or a clean error (the helper's time
+// limit catches a hang), a failed create leaves no file, and the KVM guest
+// and the in-process parser must agree byte for byte.
 func TestInfoCraftedHeaders(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []string{"qcow2", "vpc", "vhdx", "vmdk"} {
@@ -95,14 +98,26 @@ func TestInfoCraftedHeaders(t *testing.T) {
 				t.Errorf("%s: exit %d, stderr:\n%s", c.name, r.status, r.stderr)
 			}
 			got[c.name] = r
+			// The same file as a backing: a clean outcome, and no file
+			// left behind when the create fails.
+			child := strings.TrimPrefix(sandbox, "--sandbox=") + "-" + c.name + ".qcow2"
+			r = instar(t, dir, "create", "-q", sandbox, "-f", "qcow2", "-b", c.name, "-F", c.base, child)
+			switch {
+			case r.status == 0:
+				testenv.QemuCheck(t, "qcow2", filepath.Join(dir, child))
+			case r.status != 1 || !strings.HasPrefix(r.stderr, "instar: ") || strings.Contains(r.stderr, "goroutine "):
+				t.Errorf("create over %s: exit %d, stderr:\n%s", c.name, r.status, r.stderr)
+			default:
+				noFile(t, dir, child)
+			}
+			got["create "+c.name] = r
 		}
 		results[sandbox] = got
 	})
 	kvm, none := results["--sandbox=kvm"], results["--sandbox=none"]
-	for _, c := range crafts {
-		k, n := kvm[c.name], none[c.name]
-		if kvm != nil && none != nil && (k.status != n.status || k.stdout != n.stdout) {
-			t.Errorf("%s: the KVM guest and the in-process parser disagree: %s", c.name, describeDiff(k, n))
+	for key, k := range kvm {
+		if n, ok := none[key]; ok && (k.status != n.status || k.stdout != n.stdout) {
+			t.Errorf("%s: the KVM guest and the in-process parser disagree: %s", key, describeDiff(k, n))
 		}
 	}
 }
