@@ -48,7 +48,7 @@ func RequireTool(t testing.TB, name string) string {
 // packageOf names the Debian package that provides an oracle program.
 func packageOf(tool string) string {
 	switch tool {
-	case "qemu-img":
+	case "qemu-img", "qemu-io":
 		return "qemu-utils"
 	case "vhdiinfo":
 		return "libvhdi-utils"
