@@ -53,7 +53,10 @@ func runCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// Everything that needs no image bytes is checked here, before a
 	// file is opened or a VM started.
 	opts, err := create.ParseRequest(req)
-	if err != nil {
+	switch {
+	case a.filename == "" && (err != nil || !opts.Help):
+		return errNoFilename
+	case err != nil:
 		return withName(a.filename, err)
 	}
 	if opts.Help {
@@ -85,12 +88,8 @@ func runCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return err
 }
 
-// withName prefixes an error with the image's name, as qemu-img does,
-// unless it is empty (an -o help without FILENAME).
+// withName prefixes an error with the image's name, as qemu-img does.
 func withName(name string, err error) error {
-	if name == "" {
-		return err
-	}
 	return &imageError{name: name, err: err}
 }
 

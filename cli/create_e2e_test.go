@@ -104,11 +104,16 @@ func TestCreateOutputModes(t *testing.T) {
 // creating anything.
 func TestCreateOptionHelp(t *testing.T) {
 	dir := t.TempDir()
-	r := instarOK(t, dir, "create", "-f", "qcow2", "-o", "help")
-	for _, key := range []string{"cluster_size", "refcount_bits", "lazy_refcounts", "preallocation"} {
-		if !strings.Contains(r.stdout, key) {
-			t.Errorf("-o help does not list %s:\n%s", key, r.stdout)
+	for _, args := range [][]string{{"-o", "help"}, {"-o", "cluster_size=4k,help"}, {"x.qcow2", "-o", "?", "1G"}} {
+		r := instarOK(t, dir, append([]string{"create", "-f", "qcow2"}, args...)...)
+		for _, key := range []string{"cluster_size", "refcount_bits", "lazy_refcounts", "preallocation"} {
+			if !strings.Contains(r.stdout, key) {
+				t.Errorf("%q does not list %s:\n%s", args, key, r.stdout)
+			}
 		}
+	}
+	if r := instarFails(t, dir, "create", "-f", "qcow2"); !strings.Contains(r.stderr, "Expecting image file name") {
+		t.Errorf("create without FILENAME: %s", r.stderr)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("-o help created %d files", len(entries))

@@ -88,7 +88,6 @@ var createSpecs = []optSpec{
 }
 
 // parseCreateArgs parses create's flags and positionals (FILENAME [SIZE]).
-// "-o help" is kept as an option for the caller to act on.
 func parseCreateArgs(args []string) (*createArgs, error) {
 	opts, pos, err := getopt(createSpecs, args)
 	if err != nil {
@@ -121,12 +120,10 @@ func parseCreateArgs(args []string) (*createArgs, error) {
 			}
 		}
 	}
-	if wantsOptionHelp(a.options) {
-		return a, nil
-	}
+	// FILENAME may be missing only for "-o help", which create's own
+	// option parser recognises (runCreate checks).
 	switch len(pos) {
 	case 0:
-		return nil, usagef("Expecting image file name")
 	case 1, 2:
 		a.filename = pos[0]
 		if len(pos) == 2 {
@@ -138,16 +135,8 @@ func parseCreateArgs(args []string) (*createArgs, error) {
 	return a, nil
 }
 
-// wantsOptionHelp reports whether any -o argument is "help" (or "?"), which
-// qemu-img answers with the format's option list instead of creating.
-func wantsOptionHelp(options []string) bool {
-	for _, o := range options {
-		if o == "help" || o == "?" {
-			return true
-		}
-	}
-	return false
-}
+// errNoFilename is the usage error for a create without FILENAME.
+var errNoFilename = usagef("Expecting image file name")
 
 // infoArgs is the parsed info command line.
 type infoArgs struct {

@@ -47,7 +47,6 @@ func TestCreateFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "Expecting image file name"},
 		{[]string{"a", "1G", "2G"}, "Unexpected argument: 2G"},
 		{[]string{"-x", "a"}, "unrecognized option '-x'"},
 		{[]string{"--frobnicate", "a"}, "unrecognized option '--frobnicate'"},

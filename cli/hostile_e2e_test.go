@@ -69,12 +69,12 @@ var crafts = []craft{
 	{"vmdk-gtes-per-gt", "vmdk", 44, 4, 0xffffffff, true},
 }
 
-// TestInfoCraftedHeaders feeds images with hostile header fields to instar
+// TestCraftedHeaders feeds images with hostile header fields to instar
 // info, and as backing files to instar create, in both sandboxes: each run
 // must end promptly with a result or a clean error (the helper's time
 // limit catches a hang), a failed create leaves no file, and the KVM guest
 // and the in-process parser must agree byte for byte.
-func TestInfoCraftedHeaders(t *testing.T) {
+func TestCraftedHeaders(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []string{"qcow2", "vpc", "vhdx", "vmdk"} {
 		qemuImg(t, dir, "create", "-q", "-f", f, "base."+f, "8M")
