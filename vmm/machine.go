@@ -227,7 +227,7 @@ func (m *machine) run(cfg *Config, snap *snapshot) (*Result, error) {
 		started.Add(1)
 		go func() {
 			defer started.Done()
-			if _, err := m.startVCPU(st); err != nil {
+			if _, err := m.startVCPU(st, true); err != nil {
 				m.stop(err, 0)
 			}
 		}()

@@ -303,3 +303,18 @@ func TestCancelStopsTheGuest(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+func TestVCPULimitRefusesThreads(t *testing.T) {
+	// The Go runtime needs a second thread (sysmon) at once; with one vCPU
+	// its clone answers EAGAIN and the runtime gives up.
+	res, err := run(t, Config{Env: fastEnv, Limits: Limits{VCPUs: 1}}, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitStatus != 2 || !bytes.Contains(res.Stderr, []byte("errno=11")) {
+		t.Errorf("exit status %d, stderr %q: want the runtime's thread-creation failure (EAGAIN)", res.ExitStatus, res.Stderr)
+	}
+	if res.Stats.VCPUs != 1 {
+		t.Errorf("%d vCPUs created, want 1", res.Stats.VCPUs)
+	}
+}

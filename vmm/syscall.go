@@ -182,7 +182,9 @@ func (v *vcpu) clone(flags, stack, ptid, tls uint64) uint64 {
 		}
 		fs = tls
 	}
-	tid, err := v.m.startVCPU(threadState{regs: child, fsBase: fs})
+	// A snapshot must see every thread it was told exists, so a freezing
+	// run waits for the new vCPU.
+	tid, err := v.m.startVCPU(threadState{regs: child, fsBase: fs}, v.m.freezing)
 	if err != nil {
 		return errno(unix.EAGAIN)
 	}
