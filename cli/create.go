@@ -69,7 +69,7 @@ func runCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var res *created
 	if opts.Format == create.Raw {
-		res, err = createOnHost(req)
+		res, err = createOnHost(ctx, req)
 	} else {
 		res, err = createInSandbox(ctx, a, req, opts)
 	}
@@ -106,9 +106,20 @@ type created struct {
 
 // createOnHost makes a raw image in this process: no untrusted bytes are
 // read (raw takes no backing file).
-func createOnHost(req *create.Request) (*created, error) {
-	res, err := create.CreateFile(req, nil, -1, req.Filename)
+func createOnHost(ctx context.Context, req *create.Request) (*created, error) {
+	out, err := create.NewAtomicFile(req.Filename)
 	if err != nil {
+		return nil, err
+	}
+	defer out.Abort()
+	res, err := create.Create(req, nil, -1, out.File())
+	if err != nil {
+		return nil, err
+	}
+	if err := create.Preallocate(out.File(), res.Preallocation, res.Preallocate); err != nil {
+		return nil, err
+	}
+	if err := commit(ctx, out); err != nil {
 		return nil, err
 	}
 	return &created{
@@ -116,6 +127,16 @@ func createOnHost(req *create.Request) (*created, error) {
 		virtualSize: res.VirtualSize, unitSize: res.ClusterSize, bytesWritten: res.BytesWritten,
 		fileSize: res.FileSize, warnings: res.Warnings,
 	}, nil
+}
+
+// commit puts the new image in place unless the user interrupted instar
+// meanwhile: an interrupted create leaves nothing, even when the work got
+// done before the interrupt was noticed.
+func commit(ctx context.Context, out *create.AtomicFile) error {
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	return out.Commit()
 }
 
 // createInSandbox opens the backing file on the host and has the guest
@@ -156,7 +177,7 @@ func createInSandbox(ctx context.Context, a *createArgs, req *create.Request, op
 	if err := finishOutput(files.out, res, files.outMax, opts.Preallocation); err != nil {
 		return nil, err
 	}
-	if err := out.Commit(); err != nil {
+	if err := commit(ctx, out); err != nil {
 		return nil, err
 	}
 	size := res.BackingVirtualSize

@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/instar-go/instar/internal/testenv"
 )
@@ -174,4 +176,39 @@ func TestNoKVMNamesTheRemedy(t *testing.T) {
 		}
 	}
 	noFile(t, dir, "c.qcow2")
+}
+
+// TestCreateInterruptedLeavesNoFile interrupts a long sandboxed create (the
+// metadata of a 4 TiB preallocated qcow2) and checks that instar stops the
+// guest, says so and removes its temporary file.
+func TestCreateInterruptedLeavesNoFile(t *testing.T) {
+	testenv.RequireKVM(t)
+	dir := t.TempDir()
+	cmd := exec.Command(instarBin, "create", "-q", "--sandbox=kvm", "-f", "qcow2", "-o", "preallocation=metadata", "big.qcow2", "4T")
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the guest is writing: its temporary file exists.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if tmp, _ := filepath.Glob(filepath.Join(dir, ".big.qcow2.instar-*")); len(tmp) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no temporary file appeared")
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("interrupted create: %v\n%s", err, stderr.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
 }

@@ -138,6 +138,9 @@ func serveKVM(ctx context.Context, wire []byte, files guestFiles) ([]byte, error
 	return res.Stdout, nil
 }
 
+// errInterrupted reports a command stopped by SIGINT or SIGTERM.
+var errInterrupted = errors.New("interrupted; nothing was written")
+
 // sandboxError gives a vmm failure its stable code and a message that says
 // what to do about it.
 func sandboxError(err error) error {
@@ -145,7 +148,7 @@ func sandboxError(err error) error {
 	msg := "the sandbox failed"
 	switch {
 	case errors.Is(err, context.Canceled):
-		return errors.New("interrupted; nothing was written")
+		return errInterrupted
 	case errors.Is(err, vmm.ErrKVMUnavailable):
 		code, msg = create.KVMUnavailable, "the KVM sandbox cannot start"
 	case errors.Is(err, vmm.ErrNotStaticELF):
