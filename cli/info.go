@@ -26,6 +26,10 @@ accepted for qemu-img compatibility (instar takes no locks).
 // than followed, like a loop.
 const maxChainDepth = 64
 
+// maxExtentFiles bounds the sparse extent files of one VMDK descriptor the
+// host opens and has parsed, one guest run each: 8 TiB of 2 GiB extents.
+const maxExtentFiles = 4096
+
 func runInfo(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	a, err := parseInfoArgs(args)
 	if errors.Is(err, errHelp) {
@@ -93,7 +97,11 @@ func inspectOne(ctx context.Context, mode sandboxMode, what, name, format string
 	// A twoGbMaxExtentSparse VMDK keeps part of its description in the
 	// headers of its extent files: the host opens each, the guest parses
 	// it, as for the image itself.
+	runs := 0
 	err = im.CompleteExtents(name, func(path string) (*info.Image, error) {
+		if runs++; runs > maxExtentFiles {
+			return nil, fmt.Errorf("the descriptor names more than %d sparse extent files; instar stops there", maxExtentFiles)
+		}
 		x, _, err := describe(ctx, mode, "extent file", path, info.FormatSparseExtent)
 		return x, err
 	})
