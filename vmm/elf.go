@@ -152,8 +152,11 @@ func (x *executable) contains(va uint64) bool {
 	return false
 }
 
-// load maps x's segments into mem: file pages from the private mapping of
-// the file (elfPhys), the zero-filled tail (bss) from fresh heap pages.
+// load maps x's segments into mem. Read-only segments are mapped from the
+// private mapping of the file (elfPhys). Writable ones are copied into
+// fresh heap pages: a guest write would otherwise make the host copy the
+// file page on write behind vCPUs that may still map the original, and
+// their tails (bss) must be zero anyway.
 func (x *executable) load(mem *memory) error {
 	for _, s := range x.segments {
 		flags := uint64(pteUser)
@@ -164,31 +167,30 @@ func (x *executable) load(mem *memory) error {
 			flags |= pteNX
 		}
 		start := s.vaddr &^ (pageSize - 1)
+		end := (s.vaddr + s.memsz + pageSize - 1) &^ (pageSize - 1)
 		fileEnd := s.vaddr + s.filesz
-		memEnd := s.vaddr + s.memsz
-		va := start
-		for ; va < fileEnd; va += pageSize {
-			pa := elfPhys + (s.off &^ (pageSize - 1)) + (va - start)
-			if err := mem.map4K(va, pa, flags); err != nil {
-				return err
+		for va := start; va < end; va += pageSize {
+			if s.flags&pfW == 0 && va < fileEnd {
+				pa := elfPhys + (s.off &^ (pageSize - 1)) + (va - start)
+				if err := mem.map4K(va, pa, flags); err != nil {
+					return err
+				}
+				continue
 			}
-		}
-		if fileEnd%pageSize != 0 && memEnd > fileEnd {
-			// The last file page holds other bytes of the file past
-			// filesz; the private mapping lets us zero them.
-			off := s.off + s.filesz
-			clear(mem.elf[off : (off+pageSize-1)&^(pageSize-1)])
-		}
-		for ; va < memEnd; va += pageSize {
 			pa, err := mem.smallPage()
 			if err != nil {
 				return err
 			}
+			if va < fileEnd {
+				// The file bytes of this page; the rest stays zero.
+				lo, hi := max(va, s.vaddr), min(va+pageSize, fileEnd)
+				copy(mem.host(pa+lo-va, hi-lo), mem.elf[s.off+(lo-s.vaddr):])
+			}
 			if err := mem.map4K(va, pa, flags); err != nil {
 				return err
 			}
 		}
-		mem.maps.set(start, va, protRW)
+		mem.maps.set(start, end, protRW)
 	}
 	return nil
 }

@@ -87,7 +87,6 @@ func (v *vcpu) capture(regs kvmRegs, restart bool) {
 // snapshot is a frozen guest that runs restore from.
 type snapshot struct {
 	heapPages []page // the guest memory pages that are not all zero
-	elfPages  []page // the executable's writable pages as the guest left them
 	tables    []byte // the page-table pool, [ptPoolOff, ptNext)
 	mem       memory // bookkeeping only (no mappings)
 	fds       map[uint64]*fdesc
@@ -116,14 +115,6 @@ func takeSnapshot(m *machine) *snapshot {
 			s.heapPages = append(s.heapPages, page{off, bytes.Clone(p)})
 		}
 	}
-	for _, seg := range m.exe.segments {
-		if seg.flags&pfW == 0 {
-			continue
-		}
-		for off := seg.off &^ (pageSize - 1); off < seg.off+seg.filesz; off += pageSize {
-			s.elfPages = append(s.elfPages, page{off, bytes.Clone(mem.elf[off : off+pageSize])})
-		}
-	}
 	s.tables = bytes.Clone(mem.sys[ptPoolOff:mem.ptNext])
 	s.mem = memory{
 		heapNext: mem.heapNext, smallNext: mem.smallNext, smallEnd: mem.smallEnd, ptNext: mem.ptNext,
@@ -144,9 +135,6 @@ func (s *snapshot) restore(m *machine, cfg *Config) error {
 	}
 	for _, p := range s.heapPages {
 		copy(mem.heap[p.off:], p.data)
-	}
-	for _, p := range s.elfPages {
-		copy(mem.elf[p.off:], p.data)
 	}
 	copy(mem.sys[ptPoolOff:], s.tables)
 	mem.heapNext, mem.smallNext, mem.smallEnd, mem.ptNext = s.mem.heapNext, s.mem.smallNext, s.mem.smallEnd, s.mem.ptNext

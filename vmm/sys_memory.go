@@ -118,3 +118,26 @@ func (m *machine) sysMprotect(addr, length, prot uint64) uint64 {
 	}
 	return 0
 }
+
+// madvDontneed is MADV_DONTNEED: afterwards private anonymous memory reads
+// as zero, and the Go runtime relies on that.
+const madvDontneed = 4
+
+// sysMadvise honours MADV_DONTNEED by zeroing the range's backed pages
+// (they stay backed); other advice is accepted and ignored.
+func (m *machine) sysMadvise(addr, length, advice uint64) uint64 {
+	n, ok := pageUp(length)
+	if addr%pageSize != 0 || !ok || addr > userMax || n > userMax-addr {
+		return errno(unix.EINVAL)
+	}
+	if advice == madvDontneed {
+		m.mem.mu.Lock()
+		m.mem.maps.each(addr, addr+n, func(s span) {
+			if s.prot == protRW {
+				m.mem.zero(s.start, s.end)
+			}
+		})
+		m.mem.mu.Unlock()
+	}
+	return 0
+}

@@ -84,7 +84,7 @@ func (v *vcpu) syscall() (status int, exit bool) {
 	case sysMprotect:
 		ret = m.sysMprotect(a0, a1, a2)
 	case sysMadvise:
-		ret = 0 // advice only; Go never relies on MADV_DONTNEED zeroing
+		ret = m.sysMadvise(a0, a1, a2)
 
 	case sysClone:
 		ret = v.clone(a0, a1, a2, r.R8)

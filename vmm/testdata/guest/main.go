@@ -30,6 +30,15 @@ func main() {
 		b := make([]byte, 4096)
 		n, err := os.NewFile(3, "in").ReadAt(b, 0)
 		fmt.Println("read", n, err == nil)
+	case "madvise":
+		b, err := syscall.Mmap(-1, 0, 1<<20, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+		if err != nil {
+			fmt.Println("mmap:", err)
+			os.Exit(1)
+		}
+		touch(b)
+		err = syscall.Madvise(b[4096:8192], syscall.MADV_DONTNEED)
+		fmt.Println("madvise", err, "zeroed", b[4096] == 0, "kept", b[0] == 1 && b[8192] == 1)
 	case "getpid":
 		for i := 0; i < 2000; i++ {
 			syscall.Getpid()
