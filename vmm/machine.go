@@ -118,7 +118,7 @@ func newMachine(cfg *Config, lim Limits, snap *snapshot) (m *machine, err error)
 		return m, err
 	}
 	if snap != nil {
-		return m, snap.restore(m, cfg)
+		return m, snap.restore(m)
 	}
 	if err := m.exe.load(m.mem); err != nil {
 		return m, err

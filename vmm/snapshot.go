@@ -19,10 +19,10 @@ import (
 // (per Args, Env, Memory, VCPUs and descriptor modes) is frozen at the
 // guest's first use of a descriptor — before it has read or written
 // anything — and every later run, this first one included, starts from
-// that frozen state: its memory is mapped copy-on-write from the snapshot
-// and its threads are recreated with their registers. Threads that were
-// waiting (futex, sleep, epoll, clone) redo that syscall, which the Go
-// runtime tolerates as a spurious wake-up.
+// that frozen state in a fresh VM: the pages the guest had written are
+// copied in and its threads are recreated with their registers. Threads
+// that were waiting (futex, sleep, epoll, clone) redo that syscall, which
+// the Go runtime tolerates as a spurious wake-up.
 
 // errFrozen stops a run that took its snapshot.
 var errFrozen = errors.New("vmm: stopped for a snapshot")
@@ -94,7 +94,6 @@ type snapshot struct {
 	threads   []threadState
 	created   int
 	clock     int64 // the guest's monotonic clock at the freeze
-	exe       *executable
 }
 
 // page is one saved page: its offset in its mapping and its bytes.
@@ -105,7 +104,7 @@ type page struct {
 
 // takeSnapshot copies what a restore needs out of a frozen machine.
 func takeSnapshot(m *machine) *snapshot {
-	s := &snapshot{exe: m.exe, threads: m.threads, created: m.created, clock: m.now(clockMonotonic)}
+	s := &snapshot{threads: m.threads, created: m.created, clock: m.now(clockMonotonic)}
 	mem := m.mem
 	// Only the pages the guest wrote (a few hundred KiB for a Go
 	// program's start-up) are kept; the rest reads as zero.
@@ -125,10 +124,10 @@ func takeSnapshot(m *machine) *snapshot {
 	return s
 }
 
-// restore builds a machine for cfg from the snapshot: memory mapped
-// copy-on-write, tables and bookkeeping copied, descriptors 0–2 and
-// Config.Files fresh, the guest's own eventfds and epolls copied.
-func (s *snapshot) restore(m *machine, cfg *Config) error {
+// restore loads the snapshot into a new machine whose descriptors 0–2 and
+// Config.Files are the new run's: the saved pages, page tables and
+// bookkeeping, and the guest's own eventfds and epolls, are copied in.
+func (s *snapshot) restore(m *machine) error {
 	mem := m.mem
 	if int64(s.mem.heapNext) > mem.limit {
 		return fmt.Errorf("%w: the snapshot uses %d bytes", ErrMemoryLimit, s.mem.heapNext)
