@@ -50,9 +50,8 @@ type File struct {
 // Limits bounds what a guest may consume. A zero field takes its default.
 type Limits struct {
 	// Memory is the most guest memory, in bytes, that may be backed
-	// (default 512 MiB; rounded up to 2 MiB). It covers the heap, stacks and
-	// the writable part of the executable's bss; the executable's own pages
-	// are mapped from the file and are not counted.
+	// (default 512 MiB; rounded up to 2 MiB). It covers the heap and the
+	// stacks; the executable's image (its segments and bss) is not counted.
 	Memory int64
 	// VCPUs is the most guest threads (each is a vCPU) that may exist at
 	// once (default 8, at most MaxVCPUs). The guest sees min(VCPUs, host
@@ -83,11 +82,12 @@ const (
 
 // Config describes one guest run.
 type Config struct {
-	// Path names a static linux/amd64 executable. It is mapped copy-on-write
-	// into the guest, not copied. Exactly one of Path and Executable is set.
+	// Path names a static linux/amd64 executable. Run reads it (mapped, not
+	// read into memory whole) and copies its segments into the guest.
+	// Exactly one of Path and Executable is set.
 	Path string
 	// Executable is the executable's content, used when Path is empty.
-	// Run copies it and never modifies it.
+	// Run never modifies it.
 	Executable []byte
 	// Args is the guest's argv, argv[0] included. Empty means just the
 	// executable's path (or "guest").

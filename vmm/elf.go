@@ -152,45 +152,48 @@ func (x *executable) contains(va uint64) bool {
 	return false
 }
 
-// load maps x's segments into mem. Read-only segments are mapped from the
-// private mapping of the file (elfPhys). Writable ones are copied into
-// fresh heap pages: a guest write would otherwise make the host copy the
-// file page on write behind vCPUs that may still map the original, and
-// their tails (bss) must be zero anyway.
-func (x *executable) load(mem *memory) error {
+// imageBase and imageSize give the 2 MiB-aligned range of guest addresses
+// the executable's image covers.
+func (x *executable) imageBase() uint64 { return x.lowest &^ (hugeSize - 1) }
+func (x *executable) imageSize() uint64 {
+	return (x.high+hugeSize-1)&^(hugeSize-1) - x.imageBase()
+}
+
+// buildImage lays the segments of file out in image as they sit in guest
+// memory (image[0] is at imageBase); bss and gaps stay zero.
+func (x *executable) buildImage(image, file []byte) {
+	base := x.imageBase()
 	for _, s := range x.segments {
-		flags := uint64(pteUser)
-		if s.flags&pfW != 0 {
-			flags |= pteWrite
+		copy(image[s.vaddr-base:], file[s.off:s.off+s.filesz])
+	}
+}
+
+// load maps the executable's image (the imagePhys slot) at its addresses
+// with 2 MiB pages: one host huge page and one KVM mapping each, instead
+// of a shadow-paging fault per 4 KiB page the guest touches. The pages are
+// writable and executable for the guest; the host never relies on the
+// guest's own page protections.
+func (x *executable) load(mem *memory) error {
+	base := x.imageBase()
+	for off := uint64(0); off < x.imageSize(); off += hugeSize {
+		if err := mem.map2M(base+off, imagePhys+off, pteWrite|pteUser); err != nil {
+			return err
 		}
-		if s.flags&pfX == 0 {
-			flags |= pteNX
-		}
-		start := s.vaddr &^ (pageSize - 1)
-		end := (s.vaddr + s.memsz + pageSize - 1) &^ (pageSize - 1)
-		fileEnd := s.vaddr + s.filesz
-		for va := start; va < end; va += pageSize {
-			if s.flags&pfW == 0 && va < fileEnd {
-				pa := elfPhys + (s.off &^ (pageSize - 1)) + (va - start)
-				if err := mem.map4K(va, pa, flags); err != nil {
-					return err
-				}
-				continue
-			}
-			pa, err := mem.smallPage()
-			if err != nil {
-				return err
-			}
-			if va < fileEnd {
-				// The file bytes of this page; the rest stays zero.
-				lo, hi := max(va, s.vaddr), min(va+pageSize, fileEnd)
-				copy(mem.host(pa+lo-va, hi-lo), mem.elf[s.off+(lo-s.vaddr):])
-			}
-			if err := mem.map4K(va, pa, flags); err != nil {
-				return err
-			}
-		}
-		mem.maps.set(start, end, protRW)
+	}
+	for _, s := range x.segments {
+		mem.maps.set(s.vaddr&^(pageSize-1), (s.vaddr+s.memsz+pageSize-1)&^(pageSize-1), protRW)
 	}
 	return nil
+}
+
+// writable returns the image offsets of the writable segments' pages.
+func (x *executable) writable() [][2]uint64 {
+	var r [][2]uint64
+	base := x.imageBase()
+	for _, s := range x.segments {
+		if s.flags&pfW != 0 {
+			r = append(r, [2]uint64{s.vaddr&^(pageSize-1) - base, (s.vaddr+s.memsz+pageSize-1)&^(pageSize-1) - base})
+		}
+	}
+	return r
 }

@@ -10,9 +10,9 @@ const (
 	// and the page tables.
 	sysPhys = 0
 	sysSize = 4 << 20
-	// The executable is mapped copy-on-write from its file.
-	elfPhys = 1 << 30
-	maxELF  = 1 << 30
+	// The executable's image: its segments as the guest sees them.
+	imagePhys = 1 << 30
+	maxELF    = 1 << 30
 	// Anonymous guest memory (heap, stacks, bss), backed on demand.
 	heapPhys = 4 << 30
 	// tssAddr is the three pages KVM_SET_TSS_ADDR wants outside all slots.

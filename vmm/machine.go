@@ -65,11 +65,7 @@ func newMachine(cfg *Config, lim Limits, snap *snapshot) (m *machine, err error)
 		}
 	}()
 	m.mem = &memory{limit: (lim.Memory + hugeSize - 1) &^ (hugeSize - 1), next: mmapBase}
-	size, err := m.mapExecutable(cfg)
-	if err != nil {
-		return m, err
-	}
-	if m.exe, err = parseELF(m.mem.elf[:size]); err != nil {
+	if err := m.loadExecutable(cfg); err != nil {
 		return m, err
 	}
 	m.files = newFDTable(cfg)
@@ -105,9 +101,9 @@ func newMachine(cfg *Config, lim Limits, snap *snapshot) (m *machine, err error)
 	if int64(fresh) < m.mem.limit {
 		_ = unix.Madvise(m.mem.heap[fresh:], unix.MADV_HUGEPAGE)
 	}
-	for slot, r := range [][]byte{m.mem.sys, m.mem.elf, m.mem.heap} {
+	for slot, r := range [][]byte{m.mem.sys, m.mem.image, m.mem.heap} {
 		region := kvmUserspaceMemoryRegion{
-			Slot: uint32(slot), GuestPhysAddr: [...]uint64{sysPhys, elfPhys, heapPhys}[slot],
+			Slot: uint32(slot), GuestPhysAddr: [...]uint64{sysPhys, imagePhys, heapPhys}[slot],
 			MemorySize: uint64(len(r)), UserspaceAddr: hostAddr(r),
 		}
 		if _, err := ioctlPtr(m.vm, kvmSetUserMemoryRegion, &region); err != nil {
@@ -126,43 +122,49 @@ func newMachine(cfg *Config, lim Limits, snap *snapshot) (m *machine, err error)
 	return m, nil
 }
 
-// mapExecutable maps cfg.Path privately (copy-on-write), or copies
-// cfg.Executable into fresh memory, as whole pages; it returns the size.
-func (m *machine) mapExecutable(cfg *Config) (int, error) {
-	if cfg.Path == "" {
-		n := len(cfg.Executable)
-		if n == 0 || n > maxELF {
-			return 0, notStatic("%d bytes; want 1 to %d", n, maxELF)
-		}
-		b, err := unix.Mmap(-1, 0, (n+pageSize-1)&^(pageSize-1), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+// loadExecutable reads and checks the executable (cfg.Path is mapped for
+// that, cfg.Executable used as it is) and copies its segments into the
+// image: laid out as the guest sees them, in memory advised to use host
+// huge pages.
+func (m *machine) loadExecutable(cfg *Config) error {
+	file := cfg.Executable
+	if cfg.Path != "" {
+		f, err := os.Open(cfg.Path)
 		if err != nil {
-			return 0, fmt.Errorf("vmm: mapping the executable: %w", err)
+			return fmt.Errorf("vmm: executable: %w", err)
 		}
-		copy(b, cfg.Executable)
-		m.mem.elf = b
-		return n, nil
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("vmm: executable: %w", err)
+		}
+		if n := st.Size(); !st.Mode().IsRegular() || n == 0 || n > maxELF {
+			return notStatic("%s: not a regular file of 1 to %d bytes", cfg.Path, maxELF)
+		}
+		if file, err = unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_PRIVATE); err != nil {
+			return fmt.Errorf("vmm: mapping %s: %w", cfg.Path, err)
+		}
+		defer unix.Munmap(file)
 	}
-	f, err := os.Open(cfg.Path)
+	if len(file) == 0 || len(file) > maxELF {
+		return notStatic("%d bytes; want 1 to %d", len(file), maxELF)
+	}
+	x, err := parseELF(file)
 	if err != nil {
-		return 0, fmt.Errorf("vmm: executable: %w", err)
+		return err
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	size := x.imageSize()
+	if size > maxELF {
+		return notStatic("its segments span %d bytes, more than %d", size, maxELF)
+	}
+	image, err := unix.Mmap(-1, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
 	if err != nil {
-		return 0, fmt.Errorf("vmm: executable: %w", err)
+		return fmt.Errorf("vmm: mapping the executable's image: %w", err)
 	}
-	n := st.Size()
-	if !st.Mode().IsRegular() || n == 0 || n > maxELF {
-		return 0, notStatic("%s: not a regular file of 1 to %d bytes", cfg.Path, maxELF)
-	}
-	// Mapping the last partial page of a file is allowed; its tail reads
-	// as zeros.
-	b, err := unix.Mmap(int(f.Fd()), 0, int((n+pageSize-1)&^(pageSize-1)), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
-	if err != nil {
-		return 0, fmt.Errorf("vmm: mapping %s: %w", cfg.Path, err)
-	}
-	m.mem.elf = b
-	return int(n), nil
+	_ = unix.Madvise(image, unix.MADV_HUGEPAGE)
+	x.buildImage(image, file)
+	m.exe, m.mem.image = x, image
+	return nil
 }
 
 // close releases the VM and its memory (the vCPUs release themselves).
@@ -173,7 +175,7 @@ func (m *machine) close() {
 	if m.kvm >= 0 {
 		unix.Close(m.kvm)
 	}
-	for _, b := range [][]byte{m.mem.sys, m.mem.elf, m.mem.heap} {
+	for _, b := range [][]byte{m.mem.sys, m.mem.image, m.mem.heap} {
 		if b != nil {
 			_ = unix.Munmap(b)
 		}

@@ -17,9 +17,9 @@ var errFault = errors.New("bad guest address")
 type memory struct {
 	mu sync.Mutex
 
-	sys  []byte // system area
-	elf  []byte // the executable, private copy-on-write
-	heap []byte // anonymous memory, MAP_NORESERVE
+	sys   []byte // system area
+	image []byte // the executable's segments, laid out as the guest sees them
+	heap  []byte // anonymous memory, MAP_NORESERVE
 
 	heapNext  uint64 // offset of the next free 2 MiB chunk in heap
 	smallNext uint64 // next free 4 KiB page carved from a chunk
@@ -39,7 +39,7 @@ func (m *memory) inSlot(pa, n uint64) bool {
 	in := func(base uint64, b []byte) bool {
 		return pa >= base && pa-base <= uint64(len(b)) && n <= uint64(len(b))-(pa-base)
 	}
-	return in(heapPhys, m.heap) || in(elfPhys, m.elf) || in(sysPhys, m.sys)
+	return in(heapPhys, m.heap) || in(imagePhys, m.image) || in(sysPhys, m.sys)
 }
 
 // isTable reports whether pa is a page-table page the host allocated.
@@ -53,8 +53,8 @@ func (m *memory) host(pa, n uint64) []byte {
 	switch {
 	case pa >= heapPhys:
 		return m.heap[pa-heapPhys : pa-heapPhys+n]
-	case pa >= elfPhys:
-		return m.elf[pa-elfPhys : pa-elfPhys+n]
+	case pa >= imagePhys:
+		return m.image[pa-imagePhys : pa-imagePhys+n]
 	}
 	return m.sys[pa : pa+n]
 }

@@ -86,14 +86,15 @@ func (v *vcpu) capture(regs kvmRegs, restart bool) {
 
 // snapshot is a frozen guest that runs restore from.
 type snapshot struct {
-	heapPages []page // the guest memory pages that are not all zero
-	tables    []byte // the page-table pool, [ptPoolOff, ptNext)
-	mem       memory // bookkeeping only (no mappings)
-	fds       map[uint64]*fdesc
-	sig       [numSignals + 1][sigactionSize]byte
-	threads   []threadState
-	created   int
-	clock     int64 // the guest's monotonic clock at the freeze
+	heapPages  []page // the guest memory pages that are not all zero
+	imagePages []page // the executable's writable pages
+	tables     []byte // the page-table pool, [ptPoolOff, ptNext)
+	mem        memory // bookkeeping only (no mappings)
+	fds        map[uint64]*fdesc
+	sig        [numSignals + 1][sigactionSize]byte
+	threads    []threadState
+	created    int
+	clock      int64 // the guest's monotonic clock at the freeze
 }
 
 // page is one saved page: its offset in its mapping and its bytes.
@@ -112,6 +113,13 @@ func takeSnapshot(m *machine) *snapshot {
 	for off := uint64(0); off < mem.heapNext; off += pageSize {
 		if p := mem.heap[off : off+pageSize]; !bytes.Equal(p, zero) {
 			s.heapPages = append(s.heapPages, page{off, bytes.Clone(p)})
+		}
+	}
+	// The executable's writable pages, as the guest left them; a restore
+	// starts from a fresh copy of the file for the rest.
+	for _, r := range m.exe.writable() {
+		for off := r[0]; off < r[1]; off += pageSize {
+			s.imagePages = append(s.imagePages, page{off, bytes.Clone(mem.image[off : off+pageSize])})
 		}
 	}
 	s.tables = bytes.Clone(mem.sys[ptPoolOff:mem.ptNext])
@@ -134,6 +142,9 @@ func (s *snapshot) restore(m *machine) error {
 	}
 	for _, p := range s.heapPages {
 		copy(mem.heap[p.off:], p.data)
+	}
+	for _, p := range s.imagePages {
+		copy(mem.image[p.off:], p.data)
 	}
 	copy(mem.sys[ptPoolOff:], s.tables)
 	mem.heapNext, mem.smallNext, mem.smallEnd, mem.ptNext = s.mem.heapNext, s.mem.smallNext, s.mem.smallEnd, s.mem.ptNext
