@@ -13,7 +13,7 @@ const (
 	// The executable's image: its segments as the guest sees them.
 	imagePhys = 1 << 30
 	maxELF    = 1 << 30
-	// Anonymous guest memory (heap, stacks, bss), backed on demand.
+	// Anonymous guest memory (heap, stacks), backed on demand.
 	heapPhys = 4 << 30
 	// tssAddr is the three pages KVM_SET_TSS_ADDR wants outside all slots.
 	tssAddr = 0xfffbd000

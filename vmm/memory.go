@@ -21,11 +21,9 @@ type memory struct {
 	image []byte // the executable's segments, laid out as the guest sees them
 	heap  []byte // anonymous memory, MAP_NORESERVE
 
-	heapNext  uint64 // offset of the next free 2 MiB chunk in heap
-	smallNext uint64 // next free 4 KiB page carved from a chunk
-	smallEnd  uint64
-	ptNext    uint64 // next free page-table page in sys
-	limit     int64  // bytes of heap that may be handed out
+	heapNext uint64 // offset of the next free 2 MiB chunk in heap
+	ptNext   uint64 // next free page-table page in sys
+	limit    int64  // bytes of heap that may be handed out
 
 	maps  spanSet // what the guest mapped
 	dirty spanSet // ranges that were ever mapped read-write
@@ -79,20 +77,6 @@ func (m *memory) chunk() (uint64, error) {
 	return pa, nil
 }
 
-// smallPage hands out a fresh 4 KiB page of heap.
-func (m *memory) smallPage() (uint64, error) {
-	if m.smallNext == m.smallEnd {
-		pa, err := m.chunk()
-		if err != nil {
-			return 0, err
-		}
-		m.smallNext, m.smallEnd = pa, pa+hugeSize
-	}
-	pa := m.smallNext
-	m.smallNext += pageSize
-	return pa, nil
-}
-
 // entry returns the page-table entry of va at the given level (3 = PML4,
 // 0 = PT), creating missing tables above it.
 func (m *memory) entry(va uint64, level int) ([]byte, error) {
@@ -116,16 +100,6 @@ func (m *memory) entry(va uint64, level int) ([]byte, error) {
 		}
 		table = v & pteAddr
 	}
-}
-
-// map4K maps the 4 KiB page at va to pa.
-func (m *memory) map4K(va, pa, flags uint64) error {
-	e, err := m.entry(va, 0)
-	if err != nil {
-		return err
-	}
-	storePTE(e, pa|flags|ptePresent)
-	return nil
 }
 
 // map2M maps the 2 MiB page at va to pa.
@@ -168,9 +142,8 @@ func (m *memory) lookup(va uint64) (pa, rest uint64, ok bool) {
 	return 0, 0, false
 }
 
-// back makes the page holding va present when the guest mapped it
-// read-write: a 2 MiB page of fresh heap, or a 4 KiB one where the
-// executable's 4 KiB pages share the 2 MiB region. Callers hold m.mu.
+// back makes the page holding va present, with a 2 MiB page of fresh
+// heap, when the guest mapped it read-write. Callers hold m.mu.
 func (m *memory) back(va uint64) error {
 	if _, _, ok := m.lookup(va); ok {
 		return nil
@@ -178,17 +151,6 @@ func (m *memory) back(va uint64) error {
 	sp, ok := m.maps.find(va)
 	if !ok || sp.prot != protRW {
 		return errFault
-	}
-	pde, err := m.entry(va, 1)
-	if err != nil {
-		return err
-	}
-	if v := loadPTE(pde); v&ptePresent != 0 {
-		pa, err := m.smallPage()
-		if err != nil {
-			return err
-		}
-		return m.map4K(va&^(pageSize-1), pa, pteWrite|pteUser|pteNX)
 	}
 	pa, err := m.chunk()
 	if err != nil {

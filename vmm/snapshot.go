@@ -124,7 +124,7 @@ func takeSnapshot(m *machine) *snapshot {
 	}
 	s.tables = bytes.Clone(mem.sys[ptPoolOff:mem.ptNext])
 	s.mem = memory{
-		heapNext: mem.heapNext, smallNext: mem.smallNext, smallEnd: mem.smallEnd, ptNext: mem.ptNext,
+		heapNext: mem.heapNext, ptNext: mem.ptNext,
 		maps: spanSet{append([]span(nil), mem.maps.spans...)}, dirty: spanSet{append([]span(nil), mem.dirty.spans...)}, next: mem.next,
 	}
 	s.fds = m.files.fds
@@ -147,7 +147,7 @@ func (s *snapshot) restore(m *machine) error {
 		copy(mem.image[p.off:], p.data)
 	}
 	copy(mem.sys[ptPoolOff:], s.tables)
-	mem.heapNext, mem.smallNext, mem.smallEnd, mem.ptNext = s.mem.heapNext, s.mem.smallNext, s.mem.smallEnd, s.mem.ptNext
+	mem.heapNext, mem.ptNext = s.mem.heapNext, s.mem.ptNext
 	mem.maps.spans = append([]span(nil), s.mem.maps.spans...)
 	mem.dirty.spans = append([]span(nil), s.mem.dirty.spans...)
 	mem.next = s.mem.next
