@@ -64,3 +64,23 @@ func median(d []time.Duration) time.Duration {
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
 }
+
+// BenchmarkSyscallExit reports what one syscall exit round trip costs: a
+// guest calling getpid 2000 times, against one that does not.
+func BenchmarkSyscallExit(b *testing.B) {
+	testenv.RequireKVM(b)
+	path := guestBinary(b)
+	var extra []time.Duration
+	for i := 0; i < b.N; i++ {
+		base, err := Run(context.Background(), Config{Path: path, Args: []string{"guest", "echo"}, Env: fastEnv})
+		if err != nil {
+			b.Fatal(err)
+		}
+		loop, err := Run(context.Background(), Config{Path: path, Args: []string{"guest", "getpid"}, Env: fastEnv})
+		if err != nil {
+			b.Fatal(err)
+		}
+		extra = append(extra, (loop.Stats.Run-base.Stats.Run)/2000)
+	}
+	b.ReportMetric(float64(median(extra).Nanoseconds())/1000, "µs/exit")
+}
