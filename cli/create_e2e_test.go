@@ -203,6 +203,8 @@ func TestCreateInterruptedLeavesNoFile(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond)
 	cmd.Process.Signal(os.Interrupt)
+	stop := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
+	defer stop.Stop()
 	err := cmd.Wait()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
