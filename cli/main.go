@@ -59,7 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status i
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		err = usagef("unknown command '%s'", args[0])
+		reportError(stderr, "", usagef("unknown command '%s'", args[0]))
+		return 1
 	}
 	if err == nil {
 		return 0

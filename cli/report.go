@@ -26,12 +26,16 @@ func (e *imageError) Unwrap() error { return e.err }
 
 // reportError prints err on stderr as "instar: …" lines: one per problem
 // (create validation reports every problem at once), then the stable code
-// of each distinct failure with its advice, or the --help hint for a
-// command-line mistake.
+// of each distinct failure with its advice, or, for a command-line mistake,
+// the --help hint of command ("" for instar itself).
 func reportError(w io.Writer, command string, err error) {
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(w, "instar: %s\nTry 'instar %s --help' for more information\n", sanitize(ue.msg), sanitize(command))
+		help := "instar --help"
+		if command != "" {
+			help = "instar " + command + " --help"
+		}
+		fmt.Fprintf(w, "instar: %s\nTry '%s' for more information\n", sanitize(ue.msg), sanitize(help))
 		return
 	}
 	prefix := ""

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -22,6 +23,11 @@ func TestReportUsageError(t *testing.T) {
 	want := "instar: Unexpected argument: 2G\nTry 'instar create --help' for more information\n"
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+	var b bytes.Buffer
+	if status := run(context.Background(), []string{"frob\x1b"}, &b, &b); status != 1 ||
+		b.String() != "instar: unknown command 'frob\\x1b'\nTry 'instar --help' for more information\n" {
+		t.Errorf("unknown command: status %d, output %q", status, b.String())
 	}
 }
 
