@@ -166,7 +166,7 @@ func createInSandbox(ctx context.Context, a *createArgs, req *create.Request, op
 	}
 	defer out.Abort()
 	files.out = out.File()
-	r, err := serve(ctx, a.sandbox, &abi.Request{Version: abi.Version, Op: abi.OpCreate, Create: wire}, files)
+	r, err := serve(ctx, sandbox{mode: a.sandbox}, &abi.Request{Version: abi.Version, Op: abi.OpCreate, Create: wire}, files)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func inspectChain(ctx context.Context, a *infoArgs) ([]info.Entry, error) {
 	var seen []fs.FileInfo
 	name, format, what := a.filename, a.format, "image"
 	for {
-		e, fi, err := inspectOne(ctx, a.sandbox, what, name, format)
+		e, fi, err := inspectOne(ctx, sandbox{mode: a.sandbox, repeated: a.backingChain}, what, name, format)
 		if err != nil {
 			return nil, err
 		}
@@ -85,8 +85,8 @@ func inspectChain(ctx context.Context, a *infoArgs) ([]info.Entry, error) {
 }
 
 // inspectOne opens one image on the host and has the guest describe it.
-func inspectOne(ctx context.Context, mode sandboxMode, what, name, format string) (*info.Entry, fs.FileInfo, error) {
-	im, fi, err := describe(ctx, mode, what, name, format)
+func inspectOne(ctx context.Context, sb sandbox, what, name, format string) (*info.Entry, fs.FileInfo, error) {
+	im, fi, err := describe(ctx, sb, what, name, format)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -102,7 +102,7 @@ func inspectOne(ctx context.Context, mode sandboxMode, what, name, format string
 		if runs++; runs > maxExtentFiles {
 			return nil, fmt.Errorf("the descriptor names more than %d sparse extent files; instar stops there", maxExtentFiles)
 		}
-		x, _, err := describe(ctx, mode, "extent file", path, info.FormatSparseExtent)
+		x, _, err := describe(ctx, sandbox{mode: sb.mode, repeated: true}, "extent file", path, info.FormatSparseExtent)
 		return x, err
 	})
 	if err != nil {
@@ -121,14 +121,14 @@ func inspectOne(ctx context.Context, mode sandboxMode, what, name, format string
 
 // describe opens one file on the host and returns the guest's validated
 // description of it, parsed as format ("" to detect).
-func describe(ctx context.Context, mode sandboxMode, what, name, format string) (*info.Image, fs.FileInfo, error) {
+func describe(ctx context.Context, sb sandbox, what, name, format string) (*info.Image, fs.FileInfo, error) {
 	f, fi, err := openRegular(what, name)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
 	req := &abi.Request{Version: abi.Version, Op: abi.OpInfo, Info: &abi.InfoRequest{Format: format, ImageSize: fi.Size()}}
-	res, err := serve(ctx, mode, req, guestFiles{in: f})
+	res, err := serve(ctx, sb, req, guestFiles{in: f})
 	if err != nil {
 		return nil, nil, &imageError{name: name, err: err}
 	}

@@ -38,21 +38,32 @@ type guestFiles struct {
 // only, since data preallocation is done by the host.
 const outputWritten = 4 << 30
 
-// serve runs one request where mode says: in a KVM guest that is this
+// sandbox says how a command runs its guest.
+type sandbox struct {
+	mode sandboxMode
+	// repeated is set when the command runs the guest several times
+	// (each link of --backing-chain, each VMDK extent file): the runs then
+	// start from vmm's snapshot of the guest taken just before it reads
+	// its request, skipping the Go runtime's start-up. Taking the snapshot
+	// costs a single run more than it saves.
+	repeated bool
+}
+
+// serve runs one request where sb says: in a KVM guest that is this
 // executable, or in this process. Either way the request and result cross
 // the same encoding, so both modes exercise the same strict decoder. The
 // result is well formed and matches the request's operation; a failure of
 // the sandbox itself is a *create.Error with the sandbox's code.
-func serve(ctx context.Context, mode sandboxMode, req *abi.Request, files guestFiles) (*abi.Result, error) {
+func serve(ctx context.Context, sb sandbox, req *abi.Request, files guestFiles) (*abi.Result, error) {
 	wire, err := abi.EncodeRequest(req)
 	if err != nil {
 		return nil, &create.Error{Code: create.Internal, Msg: "encoding the guest request", Err: err}
 	}
 	var out []byte
-	if mode == sandboxNone {
+	if sb.mode == sandboxNone {
 		out, err = serveInProcess(wire, files)
 	} else {
-		out, err = serveKVM(ctx, wire, files)
+		out, err = serveKVM(ctx, wire, files, sb.repeated)
 	}
 	if err != nil {
 		return nil, err
@@ -87,8 +98,9 @@ func serveInProcess(wire []byte, files guestFiles) ([]byte, error) {
 	return b, nil
 }
 
-// serveKVM boots this executable as the guest with the request on stdin.
-func serveKVM(ctx context.Context, wire []byte, files guestFiles) ([]byte, error) {
+// serveKVM boots this executable as the guest with the request on stdin,
+// from the snapshot when snapshot is set (see sandbox.repeated).
+func serveKVM(ctx context.Context, wire []byte, files guestFiles, snapshot bool) ([]byte, error) {
 	exe, err := guestExecutable()
 	if err != nil {
 		return nil, err
@@ -101,11 +113,9 @@ func serveKVM(ctx context.Context, wire []byte, files guestFiles) ([]byte, error
 			"GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1", "GOGC=off", guestMemLimit,
 		},
 		Stdin: wire,
-		// Later runs in this process (each link of --backing-chain, each
-		// extent file) start from a snapshot of the guest taken just
-		// before it reads its request, skipping the Go runtime's start-up.
-		// Nothing the guest does before that depends on the request.
-		Snapshot: true,
+		// Nothing the guest does before it reads its request depends on
+		// the request, which is what a snapshot needs.
+		Snapshot: snapshot,
 		Limits: vmm.Limits{
 			Memory:   guestMemory,
 			VCPUs:    4,
