@@ -1,10 +1,8 @@
 package qcow2
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,78 +186,8 @@ func TestPlanMatchesQemu(t *testing.T) {
 				t.Errorf("qemu-img info differs (-qemu +instar):\n%s", diff)
 			}
 			checkImage(t, ours, c.o)
-			compareFiles(t, theirs, ours)
+			testenv.SameFile(t, theirs, ours)
 		})
-	}
-}
-
-// Linux lseek whence values that find data and holes in sparse files.
-const (
-	seekData = 3
-	seekHole = 4
-)
-
-// dataRegions returns the ranges of f that hold data (everything outside
-// them reads as zeros), as the file system reports them.
-func dataRegions(t *testing.T, f *os.File) []Range {
-	t.Helper()
-	st, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rs []Range
-	for off := int64(0); off < st.Size(); {
-		start, err := f.Seek(off, seekData)
-		if err != nil {
-			break // ENXIO: no data after off
-		}
-		end, err := f.Seek(start, seekHole)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs = append(rs, Range{start, end - start})
-		off = end
-	}
-	return rs
-}
-
-// compareFiles fails at the first byte where two files differ. It reads only
-// the regions that hold data in either file: the rest is zero in both.
-func compareFiles(t *testing.T, want, got string) {
-	t.Helper()
-	a, err := os.Open(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := os.Open(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	sa, _ := a.Stat()
-	sb, _ := b.Stat()
-	if sa.Size() != sb.Size() {
-		t.Fatalf("file size %d, qemu-img's is %d", sb.Size(), sa.Size())
-	}
-	ba, bb := make([]byte, 1<<20), make([]byte, 1<<20)
-	for _, r := range append(dataRegions(t, a), dataRegions(t, b)...) {
-		for off := r.Offset; off < r.Offset+r.Length; off += int64(len(ba)) {
-			n := min(int64(len(ba)), r.Offset+r.Length-off)
-			if _, err := a.ReadAt(ba[:n], off); err != nil && err != io.EOF {
-				t.Fatal(err)
-			}
-			if _, err := b.ReadAt(bb[:n], off); err != nil && err != io.EOF {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(ba[:n], bb[:n]) {
-				for i := range n {
-					if ba[i] != bb[i] {
-						t.Fatalf("files differ first at offset %#x: qemu %#02x, instar %#02x", off+i, ba[i], bb[i])
-					}
-				}
-			}
-		}
 	}
 }
 

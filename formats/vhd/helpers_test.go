@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,74 +48,6 @@ func writePlan(t testing.TB, p *Plan, path string) {
 			e.Fill(off-e.Offset, buf[:n])
 			if _, err := f.WriteAt(buf[:n], off); err != nil {
 				t.Fatal(err)
-			}
-			off += n
-		}
-	}
-}
-
-// Linux lseek whence values for sparse files.
-const (
-	seekData = 3
-	seekHole = 4
-)
-
-// dataRanges lists the non-hole ranges of a file.
-func dataRanges(t testing.TB, f *os.File, size int64) [][2]int64 {
-	t.Helper()
-	var r [][2]int64
-	for off := int64(0); off < size; {
-		start, err := f.Seek(off, seekData)
-		if err != nil {
-			break // ENXIO: no data after off
-		}
-		end, err := f.Seek(start, seekHole)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = append(r, [2]int64{start, end})
-		off = end
-	}
-	return r
-}
-
-// compareFiles fails unless two files have the same size and bytes. It
-// reads only the ranges that hold data in either file, so multi-GiB
-// sparse images compare quickly; the rest is zero in both.
-func compareFiles(t testing.TB, want, got string) {
-	t.Helper()
-	a, err := os.Open(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := os.Open(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	sa, _ := a.Seek(0, io.SeekEnd)
-	sb, _ := b.Seek(0, io.SeekEnd)
-	if sa != sb {
-		t.Fatalf("%s is %d bytes, %s is %d", want, sa, got, sb)
-	}
-	ranges := append(dataRanges(t, a, sa), dataRanges(t, b, sb)...)
-	for _, r := range ranges {
-		for off := r[0]; off < r[1]; {
-			n := min(1<<20, r[1]-off)
-			pa, pb := make([]byte, n), make([]byte, n)
-			if _, err := a.ReadAt(pa, off); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := b.ReadAt(pb, off); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(pa, pb) {
-				i := 0
-				for pa[i] == pb[i] {
-					i++
-				}
-				t.Fatalf("%s and %s differ at byte %d: %#02x vs %#02x", want, got, off+int64(i), pa[i], pb[i])
 			}
 			off += n
 		}

@@ -59,7 +59,7 @@ func TestPlanMatchesQemu(t *testing.T) {
 				}
 				got := filepath.Join(dir, "plan.vhd")
 				writePlan(t, p, got)
-				compareFiles(t, want, got)
+				testenv.SameFile(t, want, got)
 				if fixedZero {
 					return // qemu-img cannot open the 512-byte fixed image it makes
 				}

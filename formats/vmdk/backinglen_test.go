@@ -56,7 +56,7 @@ func TestBackingFileLen(t *testing.T) {
 	}
 	mine := filepath.Join(t.TempDir(), "fits.vmdk")
 	writePlan(t, p, mine)
-	sameFile(t, q, mine)
+	testenv.SameFile(t, q, mine)
 
 	over := longPath(MaxBackingFileLen + 1)
 	create("over.vmdk", over)

@@ -82,44 +82,6 @@ func parseFile(t testing.TB, path string) *Image {
 	return im
 }
 
-// sameFile compares two files chunk by chunk and reports the first
-// difference.
-func sameFile(t testing.TB, a, b string) {
-	t.Helper()
-	fa, err := os.Open(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fa.Close()
-	fb, err := os.Open(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fb.Close()
-	sa, _ := fa.Stat()
-	sb, _ := fb.Stat()
-	if sa.Size() != sb.Size() {
-		t.Fatalf("%s is %d bytes, %s is %d", a, sa.Size(), b, sb.Size())
-	}
-	ba, bb := make([]byte, 1<<20), make([]byte, 1<<20)
-	for off := int64(0); off < sa.Size(); off += int64(len(ba)) {
-		n := int(min(int64(len(ba)), sa.Size()-off))
-		if _, err := fa.ReadAt(ba[:n], off); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fb.ReadAt(bb[:n], off); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(ba[:n], bb[:n]) {
-			for i := range n {
-				if ba[i] != bb[i] {
-					t.Fatalf("%s and %s differ first at offset %d: %#02x vs %#02x", a, b, off+int64(i), ba[i], bb[i])
-				}
-			}
-		}
-	}
-}
-
 // infoJSON returns `qemu-img info --output=json` with the image's own
 // directory removed from every file name, so images made in different
 // directories compare equal, and actual-size (allocation) dropped.

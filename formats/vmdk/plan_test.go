@@ -64,7 +64,7 @@ func TestPlanMatchesQemu(t *testing.T) {
 			}
 			mine := filepath.Join(idir, "disk.vmdk")
 			writePlan(t, p, mine)
-			sameFile(t, q, mine)
+			testenv.SameFile(t, q, mine)
 
 			if d := cmp.Diff(qinfo, infoJSON(t, mine)); d != "" {
 				t.Errorf("qemu-img info differs (-qemu +planned):\n%s", d)
@@ -140,7 +140,7 @@ func TestPlanChild(t *testing.T) {
 			}
 			mine := filepath.Join(idir, "child.vmdk")
 			writePlan(t, p, mine)
-			sameFile(t, child, mine)
+			testenv.SameFile(t, child, mine)
 
 			// Beside the parent, qemu-img opens the chain.
 			beside := filepath.Join(qdir, "planned.vmdk")

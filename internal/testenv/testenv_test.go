@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"os"
 	"runtime"
 	"testing"
 )
@@ -70,6 +71,38 @@ func TestPackageOfNamesTheDebianPackage(t *testing.T) {
 	} {
 		if got := packageOf(tool); got != pkg {
 			t.Errorf("packageOf(%s) = %s, want %s", tool, got, pkg)
+		}
+	}
+}
+
+func TestSameFileFindsTheFirstDifferenceInSparseFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, size int64, at int64, b byte) string {
+		p := dir + "/" + name
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := f.Truncate(size); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteAt([]byte{b}, at); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const size = 64 << 20
+	a := write("a", size, 40<<20, 7)
+	same := write("same", size, 40<<20, 7)
+	other := write("other", size, 40<<20, 8)
+	shorter := write("shorter", size-512, 40<<20, 7)
+	if r := outcome(t, func(tb testing.TB) { SameFile(tb, a, same) }); r.failed {
+		t.Error("SameFile failed on identical files")
+	}
+	for _, p := range []string{other, shorter} {
+		if r := outcome(t, func(tb testing.TB) { SameFile(tb, a, p) }); !r.failed {
+			t.Errorf("SameFile(%s) passed on different files", p)
 		}
 	}
 }
