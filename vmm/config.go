@@ -112,6 +112,15 @@ type Config struct {
 	// random numbers it expects to differ between runs. Path must name an
 	// executable that does not change while the process runs.
 	Snapshot bool
+	// SnapshotDir, when set (with Snapshot and Path), keeps snapshots in
+	// files in this directory as well, so that later processes start from
+	// them too (see snapshot_file.go for what names a file). Run creates
+	// the directory (mode 0700) when missing. It uses a directory or file
+	// only when it belongs to this user and no one else may write to it,
+	// and it ignores, and later replaces, a file that does not decode:
+	// the files are a cache, never a reason for a run to fail. At most 16
+	// files are kept; the oldest are removed.
+	SnapshotDir string
 }
 
 // withDefaults returns l with every zero field replaced by its default.

@@ -1,6 +1,7 @@
 package vmm
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -47,6 +48,16 @@ type executable struct {
 	phnum        uint64
 	segments     []segment
 	lowest, high uint64 // page-aligned bounds of all segments
+	// data holds the file bytes of the writable segments, kept (by
+	// keepData) for a run that takes a snapshot, which saves only the
+	// pages the guest changed.
+	data []initialData
+}
+
+// initialData is one writable segment's file bytes, at guest address vaddr.
+type initialData struct {
+	vaddr uint64
+	bytes []byte
 }
 
 // notStatic wraps ErrNotStaticELF with what was wrong.
@@ -165,6 +176,30 @@ func (x *executable) buildImage(image, file []byte) {
 	base := x.imageBase()
 	for _, s := range x.segments {
 		copy(image[s.vaddr-base:], file[s.off:s.off+s.filesz])
+	}
+}
+
+// keepData keeps a copy of the writable segments' file bytes for
+// initialPage.
+func (x *executable) keepData(file []byte) {
+	for _, s := range x.segments {
+		if s.flags&pfW != 0 {
+			x.data = append(x.data, initialData{s.vaddr, bytes.Clone(file[s.off : s.off+s.filesz])})
+		}
+	}
+}
+
+// initialPage fills p (one page) with what the image page at offset off
+// held when buildImage laid it out, for a page of a writable segment: its
+// file bytes (kept by keepData) and zeros.
+func (x *executable) initialPage(off uint64, p []byte) {
+	clear(p)
+	va := x.imageBase() + off
+	for _, d := range x.data {
+		lo, hi := max(va, d.vaddr), min(va+pageSize, d.vaddr+uint64(len(d.bytes)))
+		if lo < hi {
+			copy(p[lo-va:hi-va], d.bytes[lo-d.vaddr:hi-d.vaddr])
+		}
 	}
 }
 

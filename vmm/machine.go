@@ -52,8 +52,8 @@ type machine struct {
 
 // newMachine opens KVM, creates the VM and its memory and loads the
 // executable. On error everything it made is released.
-func newMachine(cfg *Config, lim Limits, snap *snapshot) (m *machine, err error) {
-	m = &machine{lim: lim, kvm: -1, vm: -1, done: make(chan struct{}), setupStart: time.Now()}
+func newMachine(cfg *Config, lim Limits, snap *snapshot, freezing bool) (m *machine, err error) {
+	m = &machine{lim: lim, kvm: -1, vm: -1, done: make(chan struct{}), setupStart: time.Now(), freezing: freezing}
 	m.clockStart = m.setupStart
 	m.stats.Exits = map[ExitKind]int64{}
 	m.stats.Syscalls = map[Syscall]int64{}
@@ -163,6 +163,9 @@ func (m *machine) loadExecutable(cfg *Config) error {
 	}
 	_ = unix.Madvise(image, unix.MADV_HUGEPAGE)
 	x.buildImage(image, file)
+	if m.freezing {
+		x.keepData(file)
+	}
 	m.exe, m.mem.image = x, image
 	return nil
 }

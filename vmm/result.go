@@ -38,7 +38,38 @@ type Stats struct {
 	VCPUs int
 	// Memory is the guest memory backed when the run ended, in bytes.
 	Memory int64
+	// Start says where the guest started from.
+	Start Start
 }
+
+// Start is where a run's guest started from.
+type Start int
+
+// Where a guest starts.
+const (
+	// StartFresh is the executable's entry point.
+	StartFresh Start = iota
+	// StartSnapshot is a snapshot this process took (Config.Snapshot).
+	StartSnapshot
+	// StartSnapshotFile is a snapshot read from Config.SnapshotDir.
+	StartSnapshotFile
+)
+
+// String returns "fresh", "snapshot" or "snapshot-file".
+func (s Start) String() string {
+	switch s {
+	case StartFresh:
+		return "fresh"
+	case StartSnapshot:
+		return "snapshot"
+	case StartSnapshotFile:
+		return "snapshot-file"
+	}
+	return fmt.Sprintf("Start(%d)", int(s))
+}
+
+// MarshalText returns the start's String.
+func (s Start) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // ExitKind classifies a VM exit.
 type ExitKind int

@@ -27,11 +27,26 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, err
 }
 
-// runFromSnapshot runs cfg from the snapshot for key, taking it first when
-// this is the first such run.
+// runFromSnapshot runs cfg from the snapshot for key: the one this
+// process holds, else the one in Config.SnapshotDir, else one it takes
+// first (and saves there).
 func runFromSnapshot(ctx context.Context, cfg *Config, lim Limits, key string) (*Result, error) {
 	e, create := acquireSnapshot(key)
+	start := StartSnapshot
 	if create {
+		var fileKey [32]byte
+		persist := false
+		if cfg.SnapshotDir != "" {
+			if host, err := hostKVMInfo(); err == nil {
+				fileKey, persist = snapshotFileKey(cfg, lim, host)
+			}
+		}
+		if persist {
+			if snap, err := loadSnapshotFile(cfg.SnapshotDir, fileKey, lim, len(cfg.Files)); err == nil {
+				e.publish(key, snap, false)
+				return runRestored(ctx, cfg, lim, snap, StartSnapshotFile)
+			}
+		}
 		res, snap, frozen, err := runMachine(ctx, cfg, lim, nil, true)
 		if !frozen {
 			// The guest never used a descriptor (it exited, failed or
@@ -40,6 +55,10 @@ func runFromSnapshot(ctx context.Context, cfg *Config, lim Limits, key string) (
 			return res, err
 		}
 		e.publish(key, snap, false)
+		if persist {
+			_ = saveSnapshotFile(cfg.SnapshotDir, fileKey, snap) // best effort: see snapshot_file.go
+		}
+		start = StartFresh // this run did boot the guest
 	} else {
 		select {
 		case <-e.ready:
@@ -47,20 +66,31 @@ func runFromSnapshot(ctx context.Context, cfg *Config, lim Limits, key string) (
 			return nil, fmt.Errorf("vmm: run cancelled: %w", ctx.Err())
 		}
 	}
-	res, _, _, err := runMachine(ctx, cfg, lim, e.snap, false)
+	return runRestored(ctx, cfg, lim, e.snap, start)
+}
+
+// runRestored runs cfg from snap (fresh when snap is nil: the guest is
+// known not to use a descriptor) and records where it started.
+func runRestored(ctx context.Context, cfg *Config, lim Limits, snap *snapshot, start Start) (*Result, error) {
+	if snap == nil {
+		start = StartFresh
+	}
+	res, _, _, err := runMachine(ctx, cfg, lim, snap, false)
+	if res != nil {
+		res.Stats.Start = start
+	}
 	return res, err
 }
 
 // runMachine runs one VM: fresh, from snap, or (freezing) until the guest
 // first uses a descriptor, returning the snapshot taken there.
 func runMachine(ctx context.Context, cfg *Config, lim Limits, snap *snapshot, freezing bool) (res *Result, taken *snapshot, frozen bool, err error) {
-	m, err := newMachine(cfg, lim, snap)
+	m, err := newMachine(cfg, lim, snap, freezing)
 	if err != nil {
 		return nil, nil, false, err
 	}
 	defer m.close()
 	m.files.m = m
-	m.freezing = freezing
 	stopOnCancel := context.AfterFunc(ctx, func() {
 		m.stop(fmt.Errorf("vmm: run cancelled: %w", ctx.Err()), 0)
 	})
@@ -76,6 +106,9 @@ func runMachine(ctx context.Context, cfg *Config, lim Limits, snap *snapshot, fr
 func (cfg *Config) validate() error {
 	if (cfg.Path == "") == (cfg.Executable == nil) {
 		return fmt.Errorf("%w: set exactly one of Path and Executable", ErrInvalidConfig)
+	}
+	if cfg.SnapshotDir != "" && (!cfg.Snapshot || cfg.Path == "") {
+		return fmt.Errorf("%w: SnapshotDir needs Snapshot and Path", ErrInvalidConfig)
 	}
 	l := cfg.Limits
 	if l.Memory < 0 || l.VCPUs < 0 || l.VCPUs > MaxVCPUs || l.WallTime < 0 || l.Written < 0 || l.Stdout < 0 || l.Stderr < 0 {

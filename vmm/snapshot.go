@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -76,8 +77,10 @@ func (m *machine) isFrozen() bool {
 
 // capture records v's state for the snapshot.
 func (v *vcpu) capture(regs kvmRegs, restart bool) {
-	sregs := v.run.Sregs
-	st := threadState{regs: regs, sregs: &sregs, restart: restart, id: v.id, slot: v.slot, tid: v.tid,
+	// Of the segment registers only the FS base is the guest's own; the
+	// rest are rebuilt as for any user thread, whatever mode the exit
+	// left the vCPU in.
+	st := threadState{regs: regs, fsBase: v.run.Sregs.FS.Base, restart: restart, id: v.id, slot: v.slot, tid: v.tid,
 		sigmask: v.sigmask, altstack: v.altstack, restoredThread: true}
 	v.m.mu.Lock()
 	v.m.threads = append(v.m.threads, st)
@@ -115,11 +118,17 @@ func takeSnapshot(m *machine) *snapshot {
 			s.heapPages = append(s.heapPages, page{off, bytes.Clone(p)})
 		}
 	}
-	// The executable's writable pages, as the guest left them; a restore
-	// starts from a fresh copy of the file for the rest.
+	// The executable's writable pages that the guest changed; a restore
+	// starts from a fresh copy of the file for the rest. (Comparing
+	// matters: a Go binary's bss can be tens of MiB the guest never
+	// touches, crypto/internal/fips140/drbg's 32 MiB for one.)
+	initial := make([]byte, pageSize)
 	for _, r := range m.exe.writable() {
 		for off := r[0]; off < r[1]; off += pageSize {
-			s.imagePages = append(s.imagePages, page{off, bytes.Clone(mem.image[off : off+pageSize])})
+			m.exe.initialPage(off, initial)
+			if p := mem.image[off : off+pageSize]; !bytes.Equal(p, initial) {
+				s.imagePages = append(s.imagePages, page{off, bytes.Clone(p)})
+			}
 		}
 	}
 	s.tables = bytes.Clone(mem.sys[ptPoolOff:mem.ptNext])
@@ -139,6 +148,12 @@ func (s *snapshot) restore(m *machine) error {
 	mem := m.mem
 	if int64(s.mem.heapNext) > mem.limit {
 		return fmt.Errorf("%w: the snapshot uses %d bytes", ErrMemoryLimit, s.mem.heapNext)
+	}
+	writable := m.exe.writable()
+	for _, p := range s.imagePages {
+		if !slices.ContainsFunc(writable, func(r [2]uint64) bool { return p.off >= r[0] && p.off < r[1] }) {
+			return fmt.Errorf("%w: an image page at offset %#x is outside the executable's writable segments", errBadSnapshot, p.off)
+		}
 	}
 	for _, p := range s.heapPages {
 		copy(mem.heap[p.off:], p.data)

@@ -14,8 +14,7 @@ import (
 // as a snapshot captured it.
 type threadState struct {
 	regs   kvmRegs
-	sregs  *kvmSregs // nil: fresh user-mode segments with fsBase
-	fsBase uint64
+	fsBase uint64 // the rest of the segment registers are always fresh
 	// restart: regs are at a syscall exit whose syscall is handled again
 	// before the guest runs (it was waiting when the snapshot was taken).
 	restart        bool
@@ -158,14 +157,10 @@ func (v *vcpu) setup(st *threadState) error {
 		return fmt.Errorf("vmm: KVM_SET_CPUID2: %w", err)
 	}
 	var s kvmSregs
-	if st.sregs != nil {
-		s = *st.sregs
-	} else {
-		if _, err := ioctlPtr(v.fd, kvmGetSregs, &s); err != nil {
-			return fmt.Errorf("vmm: KVM_GET_SREGS: %w", err)
-		}
-		userSregs(&s, v.slot, st.fsBase)
+	if _, err := ioctlPtr(v.fd, kvmGetSregs, &s); err != nil {
+		return fmt.Errorf("vmm: KVM_GET_SREGS: %w", err)
 	}
+	userSregs(&s, v.slot, st.fsBase)
 	if _, err := ioctlPtr(v.fd, kvmSetSregs, &s); err != nil {
 		return fmt.Errorf("vmm: KVM_SET_SREGS: %w", err)
 	}
