@@ -12,9 +12,16 @@ const Version = 1
 
 // Size caps of the encoded messages, and of the strings and lists inside
 // them. They bound what a hostile guest can make the host allocate.
+//
+// MaxResultSize is also the guest's standard output limit. The largest info
+// result the host accepts (info.Image.Validate) sets it: 1024 VMDK extents
+// whose 511-byte names are control characters, each escaped to six bytes of
+// JSON, make about 3.3 MiB (≈3.3 KiB per extent; an extent qemu-img made
+// takes ≈90 bytes). TestLargestInfoResultFits builds that result, so the two
+// bounds cannot drift apart.
 const (
 	MaxRequestSize = 64 << 10 // bytes of an encoded request
-	MaxResultSize  = 1 << 20  // bytes of an encoded result (an info result may list many extents)
+	MaxResultSize  = 4 << 20  // bytes of an encoded result
 	MaxNameLen     = 4096     // a file name, a backing name, a format name
 	MaxOptions     = 64       // -o arguments in one request
 	MaxOptionLen   = 4096     // bytes of one -o argument

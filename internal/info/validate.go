@@ -1,18 +1,29 @@
 package info
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/instar-go/instar/formats/vmdk"
+)
 
 // Bounds Validate enforces on an Image decoded from the guest. They are
-// generous for real images and keep a hostile result small.
+// exactly what Inspect can return, no more: the largest Image they admit
+// must still fit in one sandbox result (abi.MaxResultSize), which the abi
+// package's tests check by building it.
 const (
-	// MaxNameLen bounds every name (backing, data file, extent file, …):
-	// PATH_MAX.
+	// MaxNameLen bounds the backing file name, backing format, qcow2 data
+	// file and VMDK create type: PATH_MAX.
 	MaxNameLen = 4096
-	// MaxExtents bounds the VMDK extent list: enough for qemu-img's
-	// largest twoGbMaxExtent image (256 TiB in 2 GiB extents).
-	MaxExtents = 256 << 40 / (2 << 30)
-	// MaxTextBytes bounds the sum of all string lengths in one Image.
-	MaxTextBytes = 4 << 20
+	// MaxExtents bounds the VMDK extent list: the most extent lines the
+	// vmdk parser reads from a descriptor (2 TiB of twoGbMaxExtent
+	// extents). qemu itself has no count, only its 1 MiB descriptor.
+	MaxExtents = vmdk.MaxExtents
+	// MaxExtentNameLen bounds a VMDK extent file name: qemu reads at most
+	// 511 bytes of it (its %511[^"] conversion), and so does the parser.
+	MaxExtentNameLen = vmdk.MaxExtentFileNameLen
+	// MaxExtentFormatLen bounds a VMDK extent type: qemu reads it with
+	// %10s, and the longest type it opens is VMFSSPARSE.
+	MaxExtentFormatLen = 10
 	// maxClusterSize bounds cluster and block sizes (VHD block sizes are
 	// 32-bit; qcow2 and VHDX stay far below).
 	maxClusterSize = 1 << 32
@@ -32,10 +43,9 @@ func (im *Image) Validate() error {
 	return nil
 }
 
-// validator accumulates the first problem and the text budget.
+// validator accumulates the first problem.
 type validator struct {
-	text int
-	err  error
+	err error
 }
 
 func (v *validator) fail(format string, args ...any) {
@@ -46,12 +56,8 @@ func (v *validator) fail(format string, args ...any) {
 
 // name checks one string field.
 func (v *validator) name(field, s string, max int) {
-	v.text += len(s)
-	switch {
-	case len(s) > max:
+	if len(s) > max {
 		v.fail("%s is %d bytes long, more than %d", field, len(s), max)
-	case v.text > MaxTextBytes:
-		v.fail("the strings total more than %d bytes", MaxTextBytes)
 	}
 }
 
@@ -116,8 +122,8 @@ func (v *validator) vmdk(d *VMDKSpecific) {
 		return
 	}
 	for i, e := range d.Extents {
-		v.name(fmt.Sprintf("vmdk extent %d filename", i), e.Filename, MaxNameLen)
-		v.name(fmt.Sprintf("vmdk extent %d format", i), e.Format, MaxNameLen)
+		v.name(fmt.Sprintf("vmdk extent %d filename", i), e.Filename, MaxExtentNameLen)
+		v.name(fmt.Sprintf("vmdk extent %d format", i), e.Format, MaxExtentFormatLen)
 		v.size(fmt.Sprintf("vmdk extent %d virtual size", i), e.VirtualSize, 1<<63-1)
 		v.size(fmt.Sprintf("vmdk extent %d cluster size", i), e.ClusterSize, maxClusterSize)
 	}

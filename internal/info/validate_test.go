@@ -57,13 +57,13 @@ func TestValidateRejects(t *testing.T) {
 			im.Format, im.Qcow2 = formatVMDK, nil
 			im.VMDK = &VMDKSpecific{Extents: []VMDKExtent{{VirtualSize: -1}}}
 		}},
-		{"text budget", func(im *Image) {
+		{"long extent name", func(im *Image) {
 			im.Format, im.Qcow2 = formatVMDK, nil
-			x := make([]VMDKExtent, MaxTextBytes/MaxNameLen+1)
-			for i := range x {
-				x[i].Filename = long[:MaxNameLen]
-			}
-			im.VMDK = &VMDKSpecific{Extents: x}
+			im.VMDK = &VMDKSpecific{Extents: []VMDKExtent{{Filename: long[:MaxExtentNameLen+1]}}}
+		}},
+		{"long extent format", func(im *Image) {
+			im.Format, im.Qcow2 = formatVMDK, nil
+			im.VMDK = &VMDKSpecific{Extents: []VMDKExtent{{Filename: "x", Format: "VMFSSPARSE+"}}}
 		}},
 	} {
 		im := validQcow2()
