@@ -196,9 +196,6 @@ const (
 
 	rflagsReserved = 1 << 1
 	rflagsIF       = 1 << 9
-	// rflagsUser are the flags user code can set itself: CF, PF, AF, ZF,
-	// SF, TF, DF, OF, AC and ID.
-	rflagsUser = 1<<0 | 1<<2 | 1<<4 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11 | 1<<18 | 1<<21
 	// sfmask clears TF, IF, DF, IOPL, NT and AC on syscall.
 	sfmask = 0x47700
 )

@@ -351,7 +351,7 @@ func decodeSnapshot(b []byte, keySum [32]byte, lim Limits, nFiles int) (*snapsho
 		ids[t.id], slots[t.slot] = true, true
 		// Only the flags user code may set itself survive: a file must
 		// not hand the guest I/O privilege or virtual-8086 mode.
-		t.regs.RFLAGS = t.regs.RFLAGS&rflagsUser | rflagsReserved | rflagsIF
+		t.regs.RFLAGS = userRflags(t.regs.RFLAGS) | rflagsIF
 		s.threads = append(s.threads, t)
 	}
 	if r.err == nil && len(r.b) != 0 {

@@ -109,7 +109,7 @@ func TestSnapshotCodecRefuses(t *testing.T) {
 }
 
 // TestSnapshotCodecSanitisesFlags checks that a file cannot hand a thread
-// flags user code could not set itself (IOPL 3, VM, NT).
+// flags user code could not set itself (IOPL 3, virtual-8086 mode).
 func TestSnapshotCodecSanitisesFlags(t *testing.T) {
 	s := sampleSnapshot()
 	s.threads[0].regs.RFLAGS = ^uint64(0)
@@ -118,8 +118,8 @@ func TestSnapshotCodecSanitisesFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const iopl, nt, vm = 3 << 12, 1 << 14, 1 << 17
-	if f := d.threads[0].regs.RFLAGS; f&(iopl|nt|vm) != 0 || f&rflagsIF == 0 {
+	const iopl, vm = 3 << 12, 1 << 17
+	if f := d.threads[0].regs.RFLAGS; f&(iopl|vm) != 0 || f&rflagsIF == 0 {
 		t.Fatalf("RFLAGS %#x kept privileged flags or lost IF", f)
 	}
 }

@@ -56,7 +56,10 @@ func snapshotFileKey(cfg *Config, lim Limits, host *hostKVM) ([32]byte, bool) {
 	field(binary.LittleEndian.AppendUint32(nil, snapshotVersion))
 	field(guestID)
 	field(hostID)
-	field(unsafe.Slice((*byte)(unsafe.Pointer(&host.cpuid.Entries[0])), int(host.cpuid.Nent)*int(unsafe.Sizeof(host.cpuid.Entries[0]))))
+	// As vCPU 0 sees it: KVM reports the APIC ID of whichever host CPU
+	// answered, which every vCPU gets replaced by its own.
+	cpuid := host.vcpuCPUID(0)
+	field(unsafe.Slice((*byte)(unsafe.Pointer(&cpuid.Entries[0])), int(cpuid.Nent)*int(unsafe.Sizeof(cpuid.Entries[0]))))
 	field(binary.LittleEndian.AppendUint64(nil, host.xcr0))
 	field(binary.LittleEndian.AppendUint64(nil, uint64(lim.Memory)))
 	field(binary.LittleEndian.AppendUint64(nil, uint64(lim.VCPUs)))

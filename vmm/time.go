@@ -56,8 +56,15 @@ func (m *machine) readTimespec(addr uint64) (int64, bool) {
 	return sec*1e9 + nsec, true
 }
 
-// sleep emulates nanosleep and clock_nanosleep (relative or TIMER_ABSTIME).
-// The run ending wakes it.
+// minSleep is the shortest sleep a guest gets, a timer slack as Linux
+// allows: the Go runtime's sysmon thread sleeps 20 µs at a time while the
+// program runs, and each of its wake-ups costs several VM exits (its
+// nanosleep and the clock reads around it) that compete with the guest's
+// real work for the host's CPUs.
+const minSleep = 2 * time.Millisecond
+
+// sleep emulates nanosleep and clock_nanosleep (relative or TIMER_ABSTIME),
+// for at least minSleep. The run ending wakes it.
 func (v *vcpu) sleep(clk, flags, req uint64) uint64 {
 	ns, ok := v.m.readTimespec(req)
 	if !ok || clk > maxClockID {
@@ -69,7 +76,7 @@ func (v *vcpu) sleep(clk, flags, req uint64) uint64 {
 	if ns <= 0 {
 		return 0
 	}
-	t := time.NewTimer(time.Duration(ns))
+	t := time.NewTimer(max(time.Duration(ns), minSleep))
 	defer t.Stop()
 	select {
 	case <-t.C:

@@ -1,6 +1,7 @@
 package vmm
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"os"
@@ -122,22 +123,62 @@ func (v *vcpu) main(st threadState, ready chan<- error) {
 	m := v.m
 	defer m.wg.Done()
 	runtime.LockOSThread()
-	if err := v.setup(&st); err != nil {
-		v.release()
-		m.vcpuExited(v, 0, false)
-		ready <- err
-		return
-	}
-	ready <- nil
 	status, exited := 0, false
-	if st.restart {
-		status, exited = v.syscall()
+	if st.restart && waits(&st.regs) {
+		// A restored thread that was waiting gets its vCPU only when the
+		// wait ends: in a short run most never wake, and making a vCPU
+		// costs a few hundred microseconds.
+		ready <- nil
+		if status, exited = v.waitFirst(&st); exited || m.isStopped() {
+			m.vcpuExited(v, status, exited)
+			return
+		}
+		if err := v.setup(&st); err != nil {
+			v.release()
+			m.vcpuExited(v, 0, false)
+			if !errors.Is(err, unix.EAGAIN) { // EAGAIN: the run is ending
+				m.stop(err, 0)
+			}
+			return
+		}
+	} else {
+		if err := v.setup(&st); err != nil {
+			v.release()
+			m.vcpuExited(v, 0, false)
+			ready <- err
+			return
+		}
+		ready <- nil
+		if st.restart {
+			status, exited = v.syscall()
+		}
 	}
 	if !exited {
 		status, exited = v.loop()
 	}
 	m.vcpuExited(v, status, exited)
 	v.release()
+}
+
+// waits reports whether the syscall at a restored thread's registers is a
+// wait (futex, sleep, epoll) that main may redo before the vCPU exists.
+func waits(r *kvmRegs) bool {
+	switch nr := Syscall(r.RAX); nr {
+	case sysFutex, sysNanosleep, sysClockNanosleep, sysEpollWait, sysEpollPwait:
+		return restartable(nr, r.RSI, 0)
+	}
+	return false
+}
+
+// waitFirst redoes a restored thread's wait with stand-in registers (the
+// wait needs no vCPU) and leaves in st where the thread goes on from.
+func (v *vcpu) waitFirst(st *threadState) (status int, exited bool) {
+	v.run, v.refused = &kvmRun{}, map[Syscall]int64{}
+	v.run.Regs, v.run.Sregs.FS.Base = st.regs, st.fsBase
+	status, exited = v.syscall()
+	st.regs, st.fsBase, st.restart = v.run.Regs, v.run.Sregs.FS.Base, false
+	v.run = nil
+	return status, exited
 }
 
 // setup creates the KVM vCPU and gives it its registers.
