@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	instarBin = filepath.Join(dir, "instar")
+	// The runs share one snapshot cache, so most of them start their guest
+	// from the snapshot file, as a user's do; none touches $HOME.
+	os.Setenv(cacheEnv, filepath.Join(dir, "cache"))
 	build := exec.Command("go", "build", "-tags", "instar_testhooks", "-o", instarBin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -48,10 +51,17 @@ type result struct {
 // that would hang (a FIFO read on the host) fails instead.
 func instar(t testing.TB, dir string, args ...string) result {
 	t.Helper()
+	return instarEnv(t, dir, nil, args...)
+}
+
+// instarEnv is instar with env added to the environment.
+func instarEnv(t testing.TB, dir string, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, instarBin, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()

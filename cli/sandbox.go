@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -42,10 +43,12 @@ const outputWritten = 4 << 30
 type sandbox struct {
 	mode sandboxMode
 	// repeated is set when the command runs the guest several times
-	// (each link of --backing-chain, each VMDK extent file): the runs then
-	// start from vmm's snapshot of the guest taken just before it reads
-	// its request, skipping the Go runtime's start-up. Taking the snapshot
-	// costs a single run more than it saves.
+	// (each link of --backing-chain, each VMDK extent file): without a
+	// snapshot cache (see snapshotDir), the runs then start from vmm's
+	// snapshot of the guest taken just before it reads its request,
+	// skipping the Go runtime's start-up. Taking the snapshot costs a
+	// single run more than it saves, unless a cache keeps it for the
+	// next process.
 	repeated bool
 }
 
@@ -98,13 +101,15 @@ func serveInProcess(wire []byte, files guestFiles) ([]byte, error) {
 	return b, nil
 }
 
-// serveKVM boots this executable as the guest with the request on stdin,
-// from the snapshot when snapshot is set (see sandbox.repeated).
-func serveKVM(ctx context.Context, wire []byte, files guestFiles, snapshot bool) ([]byte, error) {
+// serveKVM boots this executable as the guest with the request on stdin:
+// from the cached snapshot when there is a cache (snapshotDir), else from
+// this process's snapshot when repeated is set (see sandbox.repeated).
+func serveKVM(ctx context.Context, wire []byte, files guestFiles, repeated bool) ([]byte, error) {
 	exe, err := guestExecutable()
 	if err != nil {
 		return nil, err
 	}
+	cacheDir := snapshotDir(os.Getenv)
 	cfg := vmm.Config{
 		Path: exe,
 		Args: []string{"instar", guest.Arg},
@@ -115,7 +120,8 @@ func serveKVM(ctx context.Context, wire []byte, files guestFiles, snapshot bool)
 		Stdin: wire,
 		// Nothing the guest does before it reads its request depends on
 		// the request, which is what a snapshot needs.
-		Snapshot: snapshot,
+		Snapshot:    repeated || cacheDir != "",
+		SnapshotDir: cacheDir,
 		Limits: vmm.Limits{
 			Memory:   guestMemory,
 			VCPUs:    4,
@@ -187,6 +193,34 @@ func stderrHead(b []byte) string {
 		line = line[:200] + "…"
 	}
 	return ": " + line
+}
+
+// cacheEnv names the environment variable that says where instar keeps
+// the snapshot of its initialised sandbox guest, or "off" for nowhere.
+const cacheEnv = "INSTAR_CACHE_DIR"
+
+// snapshotDir returns the directory for vmm's snapshot files: $INSTAR_CACHE_DIR,
+// else instar/ in the user's cache directory ($XDG_CACHE_HOME or
+// ~/.cache); "" when the variable is "off" or there is no cache directory.
+// vmm uses it only when it belongs to this user and no one else may write
+// to it.
+func snapshotDir(getenv func(string) string) string {
+	switch dir := getenv(cacheEnv); dir {
+	case "off":
+		return ""
+	case "":
+	default:
+		return dir
+	}
+	base := getenv("XDG_CACHE_HOME")
+	if !filepath.IsAbs(base) {
+		home := getenv("HOME")
+		if !filepath.IsAbs(home) {
+			return ""
+		}
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "instar")
 }
 
 // guestExecutable returns the path of this executable, which the sandbox
