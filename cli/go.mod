@@ -17,6 +17,7 @@ require (
 	github.com/instar-go/instar/create v0.0.0-00010101000000-000000000000
 	github.com/instar-go/instar/internal v0.0.0-00010101000000-000000000000
 	github.com/instar-go/instar/vmm v0.0.0-00010101000000-000000000000
+	golang.org/x/sys v0.50.0
 )
 
 require (
@@ -26,5 +27,4 @@ require (
 	github.com/instar-go/instar/formats/vhd v0.0.0-00010101000000-000000000000 // indirect
 	github.com/instar-go/instar/formats/vhdx v0.0.0-00010101000000-000000000000 // indirect
 	github.com/instar-go/instar/formats/vmdk v0.0.0-00010101000000-000000000000 // indirect
-	golang.org/x/sys v0.50.0 // indirect
 )

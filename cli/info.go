@@ -26,10 +26,6 @@ accepted for qemu-img compatibility (instar takes no locks).
 // than followed, like a loop.
 const maxChainDepth = 64
 
-// maxExtentFiles bounds the sparse extent files of one VMDK descriptor the
-// host opens and has parsed, one guest run each: 8 TiB of 2 GiB extents.
-const maxExtentFiles = 4096
-
 func runInfo(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	a, err := parseInfoArgs(args)
 	if errors.Is(err, errHelp) {
@@ -94,27 +90,42 @@ func inspectOne(ctx context.Context, sb sandbox, what, name, format string) (*in
 		return nil, nil, &imageError{name: name, err: &create.Error{Code: create.BadGuestResult,
 			Msg: fmt.Sprintf("asked to read the image as %s, the guest described a %s image", format, im.Format)}}
 	}
-	// A twoGbMaxExtentSparse VMDK keeps part of its description in the
-	// headers of its extent files: the host opens each, the guest parses
-	// it, as for the image itself.
-	runs := 0
-	err = im.CompleteExtents(name, func(path string) (*info.Image, error) {
-		if runs++; runs > maxExtentFiles {
-			return nil, fmt.Errorf("the descriptor names more than %d sparse extent files; instar stops there", maxExtentFiles)
-		}
-		x, _, err := describe(ctx, sandbox{mode: sb.mode, repeated: true}, "extent file", path, info.FormatSparseExtent)
-		return x, err
-	})
+	// A VMDK descriptor keeps its data in extent files, whose names come
+	// from the untrusted descriptor: the host opens them only beneath the
+	// descriptor's directory. Every one is opened (for its allocation, and
+	// to fail when one is missing or refused, as qemu-img fails) before the
+	// guest parses any. Validate has bounded their number (info.MaxExtents).
+	actual := allocated(fi)
+	files := im.ExtentFiles(name)
+	if len(files) == 0 {
+		return &info.Entry{Filename: name, ActualSize: actual, Image: im}, fi, nil
+	}
+	dir, err := openExtentDir(name)
 	if err != nil {
 		return nil, nil, &imageError{name: name, err: err}
 	}
-	actual := allocated(fi)
-	for _, x := range im.ExtentFiles(name) {
-		xi, err := os.Stat(x)
+	defer dir.Close()
+	for _, x := range files {
+		f, xi, err := dir.open(x)
 		if err != nil {
-			return nil, nil, &openError{what: "extent file", path: x, err: describeErrno(unwrapPath(err))}
+			return nil, nil, &imageError{name: name, err: err}
 		}
+		f.Close()
 		actual += allocated(xi)
+	}
+	// A twoGbMaxExtentSparse VMDK keeps part of its description in the
+	// headers of its extent files: the host opens each, the guest parses
+	// it, as for the image itself.
+	err = im.CompleteExtents(name, func(x info.ExtentFile) (*info.Image, error) {
+		f, xi, err := dir.open(x)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return describeFile(ctx, sandbox{mode: sb.mode, repeated: true}, f, xi, info.FormatSparseExtent)
+	})
+	if err != nil {
+		return nil, nil, &imageError{name: name, err: err}
 	}
 	return &info.Entry{Filename: name, ActualSize: actual, Image: im}, fi, nil
 }
@@ -127,15 +138,25 @@ func describe(ctx context.Context, sb sandbox, what, name, format string) (*info
 		return nil, nil, err
 	}
 	defer f.Close()
-	req := &abi.Request{Version: abi.Version, Op: abi.OpInfo, Info: &abi.InfoRequest{Format: format, ImageSize: fi.Size()}}
-	res, err := serve(ctx, sb, req, guestFiles{in: f})
+	im, err := describeFile(ctx, sb, f, fi, format)
 	if err != nil {
 		return nil, nil, &imageError{name: name, err: err}
 	}
-	if res.Code != create.OK {
-		return nil, nil, &imageError{name: name, err: infoFailure(res)}
+	return im, fi, nil
+}
+
+// describeFile has the guest describe the opened file f, whose fstat is
+// fi, and returns the validated result.
+func describeFile(ctx context.Context, sb sandbox, f *os.File, fi fs.FileInfo, format string) (*info.Image, error) {
+	req := &abi.Request{Version: abi.Version, Op: abi.OpInfo, Info: &abi.InfoRequest{Format: format, ImageSize: fi.Size()}}
+	res, err := serve(ctx, sb, req, guestFiles{in: f})
+	if err != nil {
+		return nil, err
 	}
-	return res.Info, fi, nil
+	if res.Code != create.OK {
+		return nil, infoFailure(res)
+	}
+	return res.Info, nil
 }
 
 // infoFailure turns a failed info result into an error. A failure of the

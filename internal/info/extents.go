@@ -9,10 +9,10 @@ import (
 // sparse extents it names in other files (twoGbMaxExtentSparse, the
 // extents marked NeedsHeader): qemu reads each such file's own header for
 // the extent's size, grain size and compression, and so must the host. For
-// each of those extents it calls inspect with the extent file's host path
-// (resolved like ExtentFiles); the host implements inspect by opening that
-// file and running Inspect on it with format FormatSparseExtent in the
-// sandbox, and returns the validated Image. The image's virtual size,
+// each of those extents it calls inspect with the extent file (its stored
+// name and its host path, as ExtentFiles gives them); the host implements
+// inspect by opening that file and running Inspect on it with format
+// FormatSparseExtent in the sandbox, and returns the validated Image. The image's virtual size,
 // cluster size and dirty-flag presence are then recomputed as qemu does,
 // and the result validated again.
 //
@@ -22,7 +22,7 @@ import (
 // qemu-img 7.2 lists some extents of those twice.
 //
 // For any other image it does nothing and never calls inspect.
-func (im *Image) CompleteExtents(imageFilename string, inspect func(path string) (*Image, error)) error {
+func (im *Image) CompleteExtents(imageFilename string, inspect func(x ExtentFile) (*Image, error)) error {
 	if im.VMDK == nil {
 		return nil
 	}
@@ -49,7 +49,7 @@ func (im *Image) CompleteExtents(imageFilename string, inspect func(path string)
 			continue
 		}
 		path := resolveName(imageFilename, x.Filename)
-		ext, err := inspect(path)
+		ext, err := inspect(ExtentFile{Name: x.Filename, Path: path})
 		if err != nil {
 			return fmt.Errorf("vmdk extent file %s: %w", path, err)
 		}

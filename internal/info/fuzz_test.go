@@ -35,7 +35,7 @@ func FuzzInspect(f *testing.F) {
 				continue
 			}
 			// Every extent file "is" the same bytes, read as a bare extent.
-			err = im.CompleteExtents("dir/f", func(string) (*Image, error) {
+			err = im.CompleteExtents("dir/f", func(ExtentFile) (*Image, error) {
 				return Inspect(bytes.NewReader(data), int64(len(data)), FormatSparseExtent)
 			})
 			if err != nil {
@@ -135,7 +135,7 @@ func FuzzDecodeImage(f *testing.F) {
 			return
 		}
 		ext := &Image{Format: formatVMDK, VMDK: &VMDKSpecific{Extents: []VMDKExtent{{VirtualSize: 512, ClusterSize: 65536}}}}
-		if err := im.CompleteExtents("d/x", func(string) (*Image, error) { return ext, nil }); err != nil {
+		if err := im.CompleteExtents("d/x", func(ExtentFile) (*Image, error) { return ext, nil }); err != nil {
 			return
 		}
 		e := []Entry{{Filename: "d/x", ActualSize: 4096, Image: &im}}

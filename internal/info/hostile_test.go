@@ -90,7 +90,7 @@ func TestHostileInspectAgreesWithQemu(t *testing.T) {
 			if err == nil {
 				// The host, like qemu-img, fails when an extent is missing.
 				for _, x := range im.ExtentFiles("f") {
-					if _, serr := os.Stat(x); serr != nil {
+					if _, serr := os.Stat(x.Path); serr != nil {
 						err = serr
 					}
 				}

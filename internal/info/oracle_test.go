@@ -23,12 +23,12 @@ func entryFor(t *testing.T, path, format string) Entry {
 	if err != nil {
 		t.Fatalf("Inspect(%s, %q): %v", path, format, err)
 	}
-	if err := got.CompleteExtents(path, func(p string) (*Image, error) { return inspectFile(p, FormatSparseExtent) }); err != nil {
+	if err := got.CompleteExtents(path, func(x ExtentFile) (*Image, error) { return inspectFile(x.Path, FormatSparseExtent) }); err != nil {
 		t.Fatalf("CompleteExtents(%s): %v", path, err)
 	}
 	actual := allocated(t, path)
 	for _, x := range got.ExtentFiles(path) {
-		actual += allocated(t, x)
+		actual += allocated(t, x.Path)
 	}
 	return Entry{Filename: path, ActualSize: actual, Image: got}
 }
@@ -325,7 +325,7 @@ func TestVMDKMatchesQemu(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = im.CompleteExtents(name, func(p string) (*Image, error) { return inspectFile(p, FormatSparseExtent) })
+		err = im.CompleteExtents(name, func(x ExtentFile) (*Image, error) { return inspectFile(x.Path, FormatSparseExtent) })
 		if !errors.Is(err, ErrUnsupportedFeature) {
 			t.Errorf("CompleteExtents(%s) = %v, want ErrUnsupportedFeature", name, err)
 		}

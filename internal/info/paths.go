@@ -37,19 +37,31 @@ func dirPrefix(p string) string {
 	return p[:strings.LastIndexByte(p, '/')+1]
 }
 
-// ExtentFiles returns the host paths of the VMDK extent files that live
-// outside imageFilename (the descriptor), resolved as qemu-img resolves
-// them. qemu-img's disk size for a VMDK is the descriptor's allocation plus
-// the allocation of each of these files (a file named twice counts twice),
-// and qemu-img fails when one is missing. Nil for every other format.
-func (im *Image) ExtentFiles(imageFilename string) []string {
+// ExtentFile is a VMDK extent kept in a file other than the descriptor.
+type ExtentFile struct {
+	// Name is the file name as the descriptor stores it: untrusted data.
+	Name string
+	// Path is Name resolved as qemu-img resolves it against the
+	// descriptor's path: what qemu-img opens and shows.
+	Path string
+}
+
+// ExtentFiles returns the VMDK extent files that live outside
+// imageFilename (the descriptor), in descriptor order, with their host
+// paths resolved as qemu-img resolves them. qemu-img's disk size for a VMDK
+// is the descriptor's allocation plus the allocation of each of these files
+// (a file named twice counts twice), and qemu-img fails when one is
+// missing. Nil for every other format. Which of them to open is the
+// caller's decision: qemu-img follows any name, the instar command only
+// names beneath the descriptor's directory.
+func (im *Image) ExtentFiles(imageFilename string) []ExtentFile {
 	if im.VMDK == nil {
 		return nil
 	}
-	var files []string
+	var files []ExtentFile
 	for _, e := range im.VMDK.Extents {
 		if e.Filename != "" {
-			files = append(files, resolveName(imageFilename, e.Filename))
+			files = append(files, ExtentFile{Name: e.Filename, Path: resolveName(imageFilename, e.Filename)})
 		}
 	}
 	return files
