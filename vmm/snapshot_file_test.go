@@ -36,21 +36,8 @@ func snapshotFiles(t *testing.T, dir string) []string {
 // a fresh run does, without redoing the runtime's start-up.
 func TestSnapshotFileCarriesAcrossProcesses(t *testing.T) {
 	testenv.RequireKVM(t)
-	cases := []struct {
-		mode string
-		cfg  func() Config
-	}{
-		{"trivial", func() Config {
-			return Config{Env: fastEnv, Files: []File{{Mode: ReadOnly, Data: make([]byte, 4096)}}}
-		}},
-		{"files", func() Config {
-			return Config{Env: fastEnv, Files: []File{{Mode: ReadOnly, Data: []byte("ABCDEFGHIJ-tail5")}, {Mode: WriteOnly}}}
-		}},
-		{"goroutines", func() Config { return Config{Env: []string{"GOMAXPROCS=4"}} }},
-		{"sleep", func() Config { return Config{} }},
-	}
 	dir := filepath.Join(t.TempDir(), "cache") // Run makes it
-	for _, c := range cases {
+	for _, c := range snapshotCases {
 		t.Run(c.mode, func(t *testing.T) {
 			forgetSnapshots()
 			fresh := mustRun(t, c.cfg(), c.mode)
@@ -73,8 +60,8 @@ func TestSnapshotFileCarriesAcrossProcesses(t *testing.T) {
 			}
 		})
 	}
-	if n := len(snapshotFiles(t, dir)); n != len(cases) {
-		t.Errorf("%d snapshot files, want one per configuration (%d)", n, len(cases))
+	if n := len(snapshotFiles(t, dir)); n != len(snapshotCases) {
+		t.Errorf("%d snapshot files, want one per configuration (%d)", n, len(snapshotCases))
 	}
 	st, err := os.Stat(dir)
 	if err != nil || st.Mode().Perm() != 0o700 {

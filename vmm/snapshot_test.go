@@ -10,25 +10,28 @@ import (
 	"github.com/instar-go/instar/internal/testenv"
 )
 
+// snapshotCases are guests whose runs from a snapshot must do exactly what
+// fresh runs do: descriptors, threads, waits and refused syscalls.
+var snapshotCases = []struct {
+	mode string
+	cfg  func() Config
+}{
+	{"trivial", func() Config {
+		return Config{Env: fastEnv, Files: []File{{Mode: ReadOnly, Data: make([]byte, 4096)}}}
+	}},
+	{"files", func() Config {
+		return Config{Env: fastEnv, Files: []File{{Mode: ReadOnly, Data: []byte("ABCDEFGHIJ-tail5")}, {Mode: WriteOnly}}}
+	}},
+	{"goroutines", func() Config { return Config{Env: []string{"GOMAXPROCS=4"}} }},
+	{"sleep", func() Config { return Config{} }},
+	{"refused", func() Config { return Config{Env: fastEnv} }},
+}
+
 // TestSnapshotRunsMatchFreshRuns runs guests from snapshots and checks that
 // they do exactly what fresh runs of the same guests do.
 func TestSnapshotRunsMatchFreshRuns(t *testing.T) {
 	testenv.RequireKVM(t)
-	cases := []struct {
-		mode string
-		cfg  func() Config
-	}{
-		{"trivial", func() Config {
-			return Config{Env: fastEnv, Files: []File{{Mode: ReadOnly, Data: make([]byte, 4096)}}}
-		}},
-		{"files", func() Config {
-			return Config{Env: fastEnv, Files: []File{{Mode: ReadOnly, Data: []byte("ABCDEFGHIJ-tail5")}, {Mode: WriteOnly}}}
-		}},
-		{"goroutines", func() Config { return Config{Env: []string{"GOMAXPROCS=4"}} }},
-		{"sleep", func() Config { return Config{} }},
-		{"refused", func() Config { return Config{Env: fastEnv} }},
-	}
-	for _, c := range cases {
+	for _, c := range snapshotCases {
 		t.Run(c.mode, func(t *testing.T) {
 			fresh := mustRun(t, c.cfg(), c.mode)
 			for i := 0; i < 3; i++ {
