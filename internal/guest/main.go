@@ -21,10 +21,10 @@ func Main() int {
 	files := Files{}
 	switch req.Op {
 	case abi.OpInfo:
-		files.In = fdFile(InputFD)
+		files.In = newReadCache(fdFile(InputFD))
 	case abi.OpCreate:
 		if req.Create.BackingSize >= 0 {
-			files.In = fdFile(InputFD)
+			files.In = newReadCache(fdFile(InputFD))
 		}
 		files.Out = fdFile(OutputFD)
 	}
