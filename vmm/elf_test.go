@@ -1,6 +1,7 @@
 package vmm
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -63,6 +64,13 @@ func FuzzParseELF(f *testing.F) {
 		f.Add(b[:4096])
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The build-ID reader walks the same headers and the notes: it
+		// must answer without panicking, and only with a bounded ID.
+		if id, err := elfBuildID(bytes.NewReader(b)); err == nil && (len(id) == 0 || len(id) > maxBuildIDLen) {
+			t.Fatalf("build ID of %d bytes", len(id))
+		} else if err != nil && !errors.Is(err, errNoBuildID) {
+			t.Fatalf("build ID error %v does not wrap errNoBuildID", err)
+		}
 		x, err := parseELF(b)
 		if err != nil {
 			if !errors.Is(err, ErrNotStaticELF) {
