@@ -310,7 +310,11 @@ func decodeSnapshot(b []byte, keySum [32]byte, lim Limits, nFiles int) (*snapsho
 	evs := map[uint64]*eventfd{}
 	for i, n := 0, r.count("eventfds", maxFDs, 12); i < n && r.err == nil; i++ {
 		n := fd("eventfd")
-		evs[n] = &eventfd{count: r.u64(), watchers: map[*epoll]bool{}}
+		count := r.u64()
+		if count == ^uint64(0) {
+			r.fail("eventfd %d holds %#x, more than an eventfd can count", n, count)
+		}
+		evs[n] = &eventfd{count: count, watchers: map[*epoll]bool{}}
 		s.fds[n] = &fdesc{kind: fdEventfd, ev: evs[n]}
 	}
 	for i, n := 0, r.count("epolls", maxFDs, 8); i < n && r.err == nil; i++ {

@@ -83,6 +83,7 @@ func TestSnapshotCodecRefuses(t *testing.T) {
 		"no threads":             func(s *snapshot) { s.threads = nil },
 		"descriptor of the run":  func(s *snapshot) { s.fds[3] = s.fds[5]; delete(s.fds, 5) },
 		"clock before the start": func(s *snapshot) { s.clock = 0 },
+		"eventfd over its limit": func(s *snapshot) { s.fds[5].ev.count = ^uint64(0) },
 	}
 	for name, f := range cases {
 		t.Run(name, func(t *testing.T) {
