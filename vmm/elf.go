@@ -65,14 +65,23 @@ func notStatic(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrNotStaticELF, fmt.Sprintf(format, args...))
 }
 
+// checkELFIdent checks that the header at the start of b is a 64-bit
+// little-endian ELF header, as everything reading these files assumes.
+func checkELFIdent(b []byte) error {
+	if len(b) < elfHeaderSize || string(b[:4]) != "\x7fELF" {
+		return notStatic("no ELF magic")
+	}
+	if b[4] != 2 || b[5] != 1 {
+		return notStatic("not a 64-bit little-endian ELF (class %d, data %d)", b[4], b[5])
+	}
+	return nil
+}
+
 // parseELF checks that b is a static, non-PIE linux/amd64 executable whose
 // segments fit the guest's address space, and returns its layout.
 func parseELF(b []byte) (*executable, error) {
-	if len(b) < elfHeaderSize || string(b[:4]) != "\x7fELF" {
-		return nil, notStatic("no ELF magic")
-	}
-	if b[4] != 2 || b[5] != 1 {
-		return nil, notStatic("not a 64-bit little-endian ELF (class %d, data %d)", b[4], b[5])
+	if err := checkELFIdent(b); err != nil {
+		return nil, err
 	}
 	le := binary.LittleEndian
 	if m := le.Uint16(b[elfOffMachine:]); m != emX86_64 {

@@ -126,7 +126,7 @@ var errNoBuildID = errors.New("vmm: the executable has no build ID")
 // little-endian ELF file.
 func elfBuildID(f io.ReaderAt) ([]byte, error) {
 	hdr := make([]byte, elfHeaderSize)
-	if _, err := f.ReadAt(hdr, 0); err != nil || string(hdr[:4]) != "\x7fELF" || hdr[4] != 2 || hdr[5] != 1 {
+	if _, err := f.ReadAt(hdr, 0); err != nil || checkELFIdent(hdr) != nil {
 		return nil, errNoBuildID
 	}
 	le := binary.LittleEndian
